@@ -1,0 +1,45 @@
+# Two commands on a bare machine (Python 3.11+ and make): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES = eval "$$($(PY) scripts/dev_services.py)"
+
+.PHONY: run test lint typecheck check bench venv clean-data
+
+venv: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/local.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/local.txt
+	touch $(STAMP)
+
+run: venv
+	@$(SERVICES) && \
+	export DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py bootstrap && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy .
+
+check: venv
+	@$(SERVICES) && export DJANGO_SETTINGS_MODULE=config.settings.test && \
+	$(PY) manage.py makemigrations --check --dry-run && \
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+test: lint typecheck check
+	@$(SERVICES) && $(BIN)/pytest
+
+bench: venv
+	@$(SERVICES) && $(PY) bench/run_all.py
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,40 @@
+"""Role-based permissions used by every app."""
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+
+def _role_in(request: Request, roles: set[str]) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and getattr(user, "role", None) in roles)
+
+
+class IsAdmin(BasePermission):
+    message = "Only administrators may do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return _role_in(request, {"admin"})
+
+
+class IsManagerOrAdmin(BasePermission):
+    message = "Only managers and administrators may do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return _role_in(request, {"admin", "manager"})
+
+
+class IsOwnerOrStaff(BasePermission):
+    """Object-level: the object's ``user`` is the requester, or the requester is a manager/admin.
+
+    Views should also scope their querysets so another customer's object is a 404, not a 403.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if _role_in(request, {"admin", "manager"}):
+            return True
+        return getattr(obj, "user_id", None) == request.user.pk

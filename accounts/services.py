@@ -1,0 +1,152 @@
+"""Account writes: registration, verification, password reset, profile and role changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import Role, User
+from common.errors import DomainError
+from common.services import email_enqueue
+
+VERIFY_SALT = "accounts.email-verification"
+
+
+class InvalidTokenError(DomainError):
+    code = "invalid_token"
+    default_detail = "The token is invalid or has expired."
+
+
+class EmailTakenError(DomainError):
+    code = "email_taken"
+    default_detail = "A user with this e-mail address already exists."
+
+    def __init__(self) -> None:
+        super().__init__(attr="email")
+
+
+def _verification_token(user: User) -> str:
+    return signing.dumps({"uid": str(user.pk), "email": user.email.lower()}, salt=VERIFY_SALT)
+
+
+def verification_email_send(*, user: User) -> None:
+    token = _verification_token(user)
+    link = f"{settings.FRONTEND_URL}/verify-email?token={token}"
+    email_enqueue(
+        to=[user.email],
+        subject="Confirm your e-mail address",
+        body=f"Welcome! Confirm your address by opening {link}\n\nOr send this token to the API: {token}\n",
+    )
+
+
+@transaction.atomic
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """Create a customer (the role is never taken from input) and send the verification e-mail."""
+    email = User.objects.normalize_email(email).strip()
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    validate_password(password, user=candidate)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTakenError()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email, password, first_name=first_name, last_name=last_name, role=Role.CUSTOMER
+            )
+    except IntegrityError as exc:  # a concurrent registration won the unique index
+        raise EmailTakenError() from exc
+    verification_email_send(user=user)
+    return user
+
+
+def user_verify_email(*, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+        user = User.objects.get(pk=data["uid"], is_active=True)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError, TypeError) as exc:
+        raise InvalidTokenError(attr="token") from exc
+    if user.email.lower() != data.get("email"):  # the address changed since the mail was sent
+        raise InvalidTokenError(attr="token")
+    if not user.is_verified:
+        user.is_verified = True
+        user.save(update_fields=["is_verified"])
+    return user
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link if the account exists; callers always answer 202 so accounts are not revealed."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    email_enqueue(
+        to=[user.email],
+        subject="Reset your password",
+        body=(
+            f"Open {settings.FRONTEND_URL}/reset-password?uid={uid}&token={token} to choose a new password.\n\n"
+            f"uid: {uid}\ntoken: {token}\n"
+        ),
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    try:
+        user = User.objects.select_for_update().get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise InvalidTokenError(attr="token") from exc
+    if not default_token_generator.check_token(user, token):
+        raise InvalidTokenError(attr="token")
+    validate_password(new_password, user=user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
+    allowed = {"first_name", "last_name"}
+    for field, value in data.items():
+        if field in allowed:
+            setattr(user, field, value)
+    user.save(update_fields=[f for f in data if f in allowed] or None)
+    return user
+
+
+def user_update_by_admin(*, user: User, data: dict[str, Any]) -> User:
+    allowed = {"first_name", "last_name", "role", "is_active", "is_verified"}
+    fields = [f for f in data if f in allowed]
+    for field in fields:
+        setattr(user, field, data[field])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def refresh_token_blacklist(*, refresh: str) -> None:
+    """Log out: the refresh token (and so the session it started) can no longer be used."""
+    try:
+        RefreshToken(refresh).blacklist()  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise InvalidTokenError("The refresh token is invalid or already used.", attr="refresh") from exc
+
+
+def demo_users_ensure() -> list[tuple[str, str, str]]:
+    """Create the demo admin, manager and customer once; return (role, email, password) for each."""
+    demo = [
+        (Role.ADMIN, "admin@example.com", "admin-pass-123"),
+        (Role.MANAGER, "manager@example.com", "manager-pass-123"),
+        (Role.CUSTOMER, "customer@example.com", "customer-pass-123"),
+    ]
+    for role, email, password in demo:
+        if not User.objects.filter(email__iexact=email).exists():
+            User.objects.create_user(email, password, role=role, is_verified=True)
+    return [(str(role), email, password) for role, email, password in demo]

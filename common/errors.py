@@ -1,0 +1,109 @@
+"""One error envelope for every failure: domain errors, DRF errors, Django 404/500 pages.
+
+Services raise :class:`DomainError` subclasses (plain Python, no HTTP imports needed at the call
+site); the DRF exception handler below renders them in drf-standardized-errors' envelope
+``{"type", "errors": [{"code", "detail", "attr", ...}]}`` with the error's HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+
+class DomainError(Exception):
+    """A business rule refused the operation. ``code`` is a stable string clients match on."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
+    default_detail: str = "The request could not be completed."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        attr: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = detail or self.default_detail
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.attr = attr
+        # Extra entries rendered as separate errors, each may carry extra keys (e.g. product_id).
+        self.errors = errors
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+    def as_errors(self) -> list[dict[str, Any]]:
+        if self.errors:
+            return [{"code": self.code, "detail": self.detail, "attr": self.attr, **e} for e in self.errors]
+        return [{"code": self.code, "detail": self.detail, "attr": self.attr}]
+
+
+class NotFoundError(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class ConflictError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class ServiceUnavailableError(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+    default_detail = "A backing service is unavailable; try again shortly."
+
+
+class ExceptionHandler(BaseExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, InvalidToken):
+            # simplejwt's dict detail would render as two errors; keep one clear 401.
+            return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
+        return super().convert_known_exceptions(exc)
+
+    def run(self) -> Response | None:
+        if isinstance(self.exc, DomainError):
+            self.set_rollback()
+            error_type = "server_error" if self.exc.status_code >= 500 else "client_error"
+            return Response(
+                {"type": error_type, "errors": self.exc.as_errors()},
+                status=self.exc.status_code,
+                headers=self.exc.headers,
+            )
+        return super().run()
+
+
+def _envelope(exc: exceptions.APIException, request: HttpRequest) -> JsonResponse:
+    data = ExceptionFormatter(exc, {"request": request, "view": None}, exc).run()  # type: ignore[typeddict-item]
+    return JsonResponse(data, status=exc.status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _envelope(exceptions.ParseError("Bad request."), request)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _envelope(exceptions.PermissionDenied(), request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _envelope(exceptions.NotFound(), request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _envelope(exceptions.APIException("Server Error (500)."), request)

@@ -1,0 +1,52 @@
+"""Health checks built on django-health-check's backends, reported as ``{database, cache, broker}``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from health_check.backends import BaseHealthCheckBackend
+from health_check.cache.backends import CacheBackend
+from health_check.contrib.db_heartbeat.backends import DatabaseHeartBeatCheck
+from health_check.contrib.redis.backends import RedisHealthCheck
+
+
+class BrokerHealthCheck(RedisHealthCheck):
+    """Pings the Celery broker (a Redis database of its own) with short timeouts."""
+
+    critical_service = False
+    redis_url_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+    @property
+    def redis_url(self) -> str:
+        return str(settings.CELERY_BROKER_URL)
+
+
+class CatalogCacheHealthCheck(CacheBackend):
+    # The catalog cache fails open: the site keeps working without it, so it is not critical.
+    critical_service = False
+
+    def __init__(self) -> None:
+        super().__init__(backend="default")
+
+
+class DatabaseHealthCheck(DatabaseHeartBeatCheck):
+    critical_service = True
+
+
+CHECKS: dict[str, type[BaseHealthCheckBackend]] = {
+    "database": DatabaseHealthCheck,
+    "cache": CatalogCacheHealthCheck,
+    "broker": BrokerHealthCheck,
+}
+
+
+def health_report() -> tuple[bool, dict[str, str]]:
+    """Run every check; healthy unless a critical one (the database) failed."""
+    report: dict[str, str] = {}
+    healthy = True
+    for name, check_class in CHECKS.items():
+        check = check_class()
+        check.run_check()
+        report[name] = "ok" if not check.errors else str(check.pretty_status())
+        if check.errors and check.critical_service:
+            healthy = False
+    return healthy, report

@@ -1,0 +1,71 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> None:
+    """Every test starts with empty caches, carts and throttle history (each is its own Redis DB)."""
+    for alias in ("default", "carts", "throttle", "sessions"):
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def bearer(user: User) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+@pytest.fixture
+def auth_client() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=bearer(user))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def customer(db: None) -> User:
+    return UserFactory.create()
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return UserFactory.create(manager=True)
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory.create(admin=True)
+
+
+@pytest.fixture
+def customer_client(customer: User, auth_client: Callable[[User], APIClient]) -> APIClient:
+    return auth_client(customer)
+
+
+@pytest.fixture
+def manager_client(manager: User, auth_client: Callable[[User], APIClient]) -> APIClient:
+    return auth_client(manager)
+
+
+@pytest.fixture
+def admin_client_api(admin_user: User, auth_client: Callable[[User], APIClient]) -> APIClient:
+    return auth_client(admin_user)
