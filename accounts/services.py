@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -34,6 +35,13 @@ class EmailTakenError(DomainError):
         super().__init__(attr="email")
 
 
+def _validate_new_password(password: str, *, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
 def _verification_token(user: User) -> str:
     return signing.dumps({"uid": str(user.pk), "email": user.email.lower()}, salt=VERIFY_SALT)
 
@@ -52,8 +60,7 @@ def verification_email_send(*, user: User) -> None:
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
     """Create a customer (the role is never taken from input) and send the verification e-mail."""
     email = User.objects.normalize_email(email).strip()
-    candidate = User(email=email, first_name=first_name, last_name=last_name)
-    validate_password(password, user=candidate)
+    _validate_new_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTakenError()
     try:
@@ -71,7 +78,7 @@ def user_verify_email(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
         user = User.objects.get(pk=data["uid"], is_active=True)
-    except (signing.BadSignature, User.DoesNotExist, KeyError, ValueError, TypeError) as exc:
+    except (signing.BadSignature, User.DoesNotExist, ValidationError, KeyError, ValueError, TypeError) as exc:
         raise InvalidTokenError(attr="token") from exc
     if user.email.lower() != data.get("email"):  # the address changed since the mail was sent
         raise InvalidTokenError(attr="token")
@@ -102,11 +109,11 @@ def password_reset_request(*, email: str) -> None:
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     try:
         user = User.objects.select_for_update().get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
-    except (User.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+    except (User.DoesNotExist, ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise InvalidTokenError(attr="token") from exc
     if not default_token_generator.check_token(user, token):
         raise InvalidTokenError(attr="token")
-    validate_password(new_password, user=user)
+    _validate_new_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 
@@ -74,6 +76,9 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, InvalidToken):
             # simplejwt's dict detail would render as two errors; keep one clear 401.
             return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
+        if isinstance(exc, DjangoValidationError):
+            # Model/validator errors raised in services are the client's fault: 400, not 500.
+            return exceptions.ValidationError(as_serializer_error(exc))
         return super().convert_known_exceptions(exc)
 
     def run(self) -> Response | None:

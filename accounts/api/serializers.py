@@ -80,5 +80,5 @@ class LockedTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = RefreshToken(attrs["refresh"])  # verifies signature, expiry, blacklist
         with transaction.atomic():
-            list(OutstandingToken.objects.select_for_update().filter(jti=token["jti"]))
+            list(OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).order_by().values_list("pk"))
             return super().validate(attrs)

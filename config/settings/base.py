@@ -268,6 +268,11 @@ LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=300)
 PAYMENT_PROVIDERS = {"fake": "payments.providers.fake.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="whsec_dev_secret")
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+PAYMENT_CURRENCY = env("PAYMENT_CURRENCY", default="USD")
+# How long the fake provider's `tok_slow` test card takes to answer.
+PAYMENT_FAKE_SLOW_SECONDS = env.float("PAYMENT_FAKE_SLOW_SECONDS", default=0.5)
+DEMO_USERS = env.bool("DEMO_USERS", default=True)
 PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 LOGGING = {

@@ -10,6 +10,9 @@ class Command(BaseCommand):
     help = "Create the demo admin, manager and customer once and print their credentials."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_USERS:
+            self.stdout.write("DEMO_USERS is off: no demo users created.")
+            return
         rows = demo_users_ensure()
         self.stdout.write(self.style.SUCCESS("Demo users (created once, reused afterwards):"))
         self.stdout.write(f"  {'role':<10} {'email':<24} password")
