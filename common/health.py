@@ -6,18 +6,22 @@ from django.conf import settings
 from health_check.backends import BaseHealthCheckBackend
 from health_check.cache.backends import CacheBackend
 from health_check.contrib.db_heartbeat.backends import DatabaseHeartBeatCheck
-from health_check.contrib.redis.backends import RedisHealthCheck
+from health_check.exceptions import ServiceUnavailable
 
 
-class BrokerHealthCheck(RedisHealthCheck):
-    """Pings the Celery broker (a Redis database of its own) with short timeouts."""
+class BrokerHealthCheck(BaseHealthCheckBackend):
+    """Connects to the Celery broker through kombu (whatever transport the URL names), with one try."""
 
     critical_service = False
-    redis_url_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
-    @property
-    def redis_url(self) -> str:
-        return str(settings.CELERY_BROKER_URL)
+    def check_status(self) -> None:
+        from config.celery import app
+
+        try:
+            with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+                conn.ensure_connection(max_retries=1, timeout=1)
+        except Exception as exc:  # kombu raises transport-specific errors
+            raise ServiceUnavailable(f"Broker unreachable: {exc.__class__.__name__}") from exc
 
 
 class CatalogCacheHealthCheck(CacheBackend):

@@ -229,7 +229,13 @@ SIMPLE_JWT = {
 }
 
 # --- Celery ----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=redis_db_url(0))
+# kombu spells a unix-socket Redis as redis+socket:// with the database as virtual_host.
+_BROKER_DEFAULT = (
+    f"redis+socket://{REDIS_URL.removeprefix('unix://')}?virtual_host=0"
+    if REDIS_URL.startswith("unix://")
+    else redis_db_url(0)
+)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_BROKER_DEFAULT)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -37,3 +37,12 @@ def test_healthz_degraded_cache_is_still_200(api_client, settings):
     r = api_client.get("/healthz")
     assert r.status_code == 200
     assert r.json()["cache"] != "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_broker_down_is_reported_but_not_fatal(api_client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    r = api_client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["broker"] != "ok"
+    assert r.json()["database"] == "ok"
