@@ -36,7 +36,7 @@ check: venv
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 test: lint typecheck check
-	@$(SERVICES) && $(BIN)/pytest
+	@$(SERVICES) && $(BIN)/pytest --create-db
 
 bench: venv
 	@$(SERVICES) && $(PY) bench/run_all.py
