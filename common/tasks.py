@@ -1,19 +1,21 @@
-from typing import Any
-
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
+
+from common.outbox import outbox_deliver, outbox_relay
 
 
-@shared_task(
-    name="common.send_email",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def send_email(*, to: list[str], subject: str, body: str, html: str | None = None, **_: Any) -> None:
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+# Idempotent (the row is skipped once sent), so it is safe to acknowledge late and redeliver if a worker dies.
+@shared_task(name="common.outbox_deliver", acks_late=True, reject_on_worker_lost=True)
+def outbox_deliver_task(message_id: str) -> bool:
+    return outbox_deliver(message_id=message_id)
+
+
+@shared_task(name="common.outbox_relay", ignore_result=True)
+def outbox_relay_task() -> int:
+    return outbox_relay()
+
+
+@shared_task(name="common.idempotency_keys_purge")
+def idempotency_keys_purge() -> int:
+    from common.idempotency import idempotency_keys_purge as purge
+
+    return purge()
