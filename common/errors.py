@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
@@ -71,11 +72,21 @@ class ServiceUnavailableError(DomainError):
     default_detail = "A backing service is unavailable; try again shortly."
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; nothing was changed. Try again shortly."
+    default_code = "database_unavailable"
+
+
 class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, InvalidToken):
             # simplejwt's dict detail would render as two errors; keep one clear 401.
             return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
+        if isinstance(exc, OperationalError | InterfaceError):
+            # The database went away mid-request (restart, failover, killed backend): the transaction was
+            # rolled back as a whole, so the client may simply retry.
+            return DatabaseUnavailable()
         if isinstance(exc, DjangoValidationError):
             # Model/validator errors raised in services are the client's fault: 400, not 500.
             return exceptions.ValidationError(as_serializer_error(exc))
