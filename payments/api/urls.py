@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from payments.api import views
+
+urlpatterns = [
+    path("orders/<uuid:order_id>/pay/", views.OrderPayView.as_view(), name="order-pay"),
+    path("payments/webhooks/<str:provider>/", views.PaymentWebhookView.as_view(), name="payment-webhook"),
+]
