@@ -56,6 +56,8 @@ class Product(BaseModel):
         indexes = [
             GinIndex(fields=["attributes"], name="products_attributes_gin"),
             GinIndex(fields=["search_vector"], name="products_search_gin"),
+            # Serves the typo-tolerant fallback search (``word <% name``) without a scan.
+            GinIndex(fields=["name"], name="products_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["price"], name="products_price_idx"),
         ]
         constraints = [

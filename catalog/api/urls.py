@@ -1,3 +1,25 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+from rest_framework.parsers import MultiPartParser
 
-urlpatterns: list[URLPattern] = []
+from catalog.api.views import CategoryViewSet, ProductViewSet
+
+# Explicit routes: the async reads are adrf actions (alist/aretrieve), the writes plain sync actions.
+urlpatterns: list[URLPattern] = [
+    path("categories/", CategoryViewSet.as_view({"get": "alist", "post": "create"}), name="category-list"),
+    path(
+        "categories/<uuid:pk>/",
+        CategoryViewSet.as_view({"get": "aretrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="category-detail",
+    ),
+    path("products/", ProductViewSet.as_view({"get": "alist", "post": "create"}), name="product-list"),
+    path(
+        "products/<uuid:pk>/",
+        ProductViewSet.as_view({"get": "aretrieve", "patch": "partial_update", "delete": "destroy"}),
+        name="product-detail",
+    ),
+    path(
+        "products/<uuid:pk>/image/",
+        ProductViewSet.as_view({"post": "upload_image"}, parser_classes=[MultiPartParser]),
+        name="product-image",
+    ),
+]

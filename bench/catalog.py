@@ -1,0 +1,105 @@
+"""Catalog read benchmark: gunicorn + uvicorn workers on a seeded catalog, driven by wrk at 32 connections.
+
+Scenarios: (a) constant-JSON Django view (the framework floor), (b) cached product detail, (c) cached list page,
+(d) uncached filtered list (a random price bound per request, so nearly every request misses), (e) uncached
+full-text search (random term and price bound). Writes bench/results/catalog.md and catalog.png.
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/catalog.py [--products 100000] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import WrkResult, django_setup, fetch, run_wrk, server, write_report
+
+LIST_QUERY = "/api/v1/products/?page_size=20"
+FILTERED_LUA = """
+math.randomseed(os.time())
+local colors = {"red", "blue", "black", "white", "green", "grey"}
+request = function()
+  local path = "/api/v1/products/?color=" .. colors[math.random(#colors)] .. "&size=M&in_stock=true"
+    .. "&ordering=price&min_price=" .. (math.random(1, 200000) / 1000)
+  return wrk.format("GET", path)
+end
+"""
+SEARCH_LUA = """
+math.randomseed(os.time() + 1)
+local terms = {"hoodie", "wool jacket", "leather boots", "cotton OR linen", "\\"slim jeans\\"", "warm -wool",
+               "vintage", "waterproof parka", "cashmere sweater", "sneakers"}
+request = function()
+  local path = "/api/v1/products/?search=" .. terms[math.random(#terms)]:gsub(" ", "+"):gsub('"', "%%22")
+    .. "&max_price=" .. (math.random(50000, 900000) / 1000)
+  return wrk.format("GET", path)
+end
+"""
+
+
+def _prepare(products: int, seed: int) -> str:
+    """Seed when the catalog is smaller than asked; return the id of an active product."""
+    django_setup()
+    from django.core.management import call_command
+
+    from catalog.models import Product
+
+    if Product.objects.count() < products:
+        call_command("seed_catalog", products=products, categories=60, seed=seed, replace=True)
+    product = Product.objects.filter(is_active=True).order_by("created_at").only("pk").first()
+    assert product is not None
+    return str(product.pk)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    args = parser.parse_args()
+
+    product_id = _prepare(args.products, args.seed)
+    results: list[WrkResult] = []
+    with server(workers=args.workers) as base:
+        detail = f"{base}/api/v1/products/{product_id}/"
+        listing = f"{base}{LIST_QUERY}"
+        for url in (detail, listing):
+            fetch(url)  # fill the cache
+            status, headers, _ = fetch(url)
+            if status != 200 or headers.get("X-Cache") != "HIT":
+                raise SystemExit(f"cache not warm for {url}: {status} {headers}")
+        scenarios: list[tuple[str, str, str | None]] = [
+            ("(a) floor: constant JSON", f"{base}/bench/floor/", None),
+            ("(b) cached detail", detail, None),
+            ("(c) cached list", listing, None),
+            ("(d) uncached filtered list", f"{base}/api/v1/products/", FILTERED_LUA),
+            ("(e) search (uncached)", f"{base}/api/v1/products/", SEARCH_LUA),
+        ]
+        for name, url, lua in scenarios:
+            print(f"→ {name}", flush=True)
+            results.append(run_wrk(name, url, connections=args.connections, duration_s=args.duration, lua=lua))
+
+    write_report(
+        stem="catalog",
+        title=f"Catalog reads, {args.products:,} products, {args.connections} connections, {args.workers} workers",
+        results=results,
+        baseline="(a) floor: constant JSON",
+        targets={"(b) cached detail": 0.8, "(c) cached list": 0.7},
+        notes=[
+            f"Server: gunicorn + {args.workers} uvicorn workers (`config/gunicorn.py`), settings "
+            "`config.settings.bench` (DEBUG off, JSON renderer, throttles on with unreachable limits).",
+            f"Load: wrk, 2 threads, {args.connections} connections, {args.duration} s per scenario after a 2 s "
+            "warm-up, on the same machine as the server, PostgreSQL and Redis.",
+            "(d) and (e) draw a random price bound per request, so nearly every request misses the cache "
+            "(and then pays for writing the entry).",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()

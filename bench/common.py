@@ -1,0 +1,230 @@
+"""Shared benchmark plumbing: run the real server (gunicorn + uvicorn workers), drive it with wrk, report.
+
+Every bench measures its baseline in the same run and reports ratios to it, so results compare across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def django_setup(settings_module: str = "config.settings.bench") -> None:
+    """Use Django in this process (e.g. to seed or pick ids) with the same settings as the server."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    django.setup()
+
+
+@contextmanager
+def server(
+    *, settings_module: str = "config.settings.bench", workers: int = 2, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Start gunicorn with uvicorn workers (the production command) and yield its base URL."""
+    port = free_port()
+    process_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        **(env or {}),
+    }
+    command = [
+        str(Path(PYTHON).with_name("gunicorn")),
+        "config.asgi:application",
+        "-c",
+        "config/gunicorn.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+    ]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - must outlive this block: the server writes to it
+    process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/healthz", process, log)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"server exited early:\n{log.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url} within 30 s")
+
+
+def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def _duration_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse_wrk(name: str, output: str) -> WrkResult:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _duration_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _duration_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return WrkResult(name, rps, p50, p99, total, errors)
+
+
+def run_wrk(
+    name: str,
+    url: str,
+    *,
+    connections: int = 32,
+    duration_s: int = 10,
+    threads: int = 2,
+    headers: Mapping[str, str] | None = None,
+    lua: str | None = None,
+    warmup_s: int = 2,
+) -> WrkResult:
+    """Drive ``url`` with wrk (a warm-up run first, not recorded) and return the parsed figures."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk).")
+    base = [wrk, f"-t{threads}", f"-c{connections}", "--latency", "--timeout", "10s"]
+    for header, value in (headers or {}).items():
+        base += ["-H", f"{header}: {value}"]
+    script: list[str] = []
+    if lua:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(lua)
+        script = ["-s", handle.name]
+    try:
+        if warmup_s:
+            subprocess.run([*base, f"-d{warmup_s}s", *script, url], check=True, capture_output=True)
+        completed = subprocess.run(
+            [*base, f"-d{duration_s}s", *script, url], check=True, capture_output=True, text=True
+        )
+    finally:
+        if script:
+            os.unlink(script[1])
+    return parse_wrk(name, completed.stdout)
+
+
+def write_report(
+    *,
+    stem: str,
+    title: str,
+    results: list[WrkResult],
+    baseline: str,
+    targets: Mapping[str, float] | None = None,
+    notes: list[str] | None = None,
+) -> str:
+    """Print and write ``bench/results/<stem>.md`` (table with ratios to ``baseline``) and ``<stem>.png``."""
+    targets = targets or {}
+    floor = next(r for r in results if r.name == baseline).requests_per_second
+    lines = [
+        f"# {title}",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; "
+        f"ratios are to `{baseline}` measured in the same run.",
+        "",
+        "| scenario | req/s | p50 (ms) | p99 (ms) | × baseline | target | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        ratio = result.requests_per_second / floor if floor else 0.0
+        target = targets.get(result.name)
+        verdict = "" if target is None else f"≥ {target:.2f} {'✅' if ratio >= target else '❌'}"
+        lines.append(
+            f"| {result.name} | {result.requests_per_second:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} "
+            f"| {ratio:.2f} | {verdict} | {result.errors} |"
+        )
+    lines += ["", *(notes or [])]
+    markdown = "\n".join(lines).rstrip() + "\n"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{stem}.md").write_text(markdown)
+    _chart(RESULTS / f"{stem}.png", title, results, floor)
+    print(markdown)
+    return markdown
+
+
+def _chart(path: Path, title: str, results: list[WrkResult], floor: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r.name for r in results]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    bars = left.barh(names, [r.requests_per_second for r in results], color="#4C72B0")
+    left.invert_yaxis()
+    left.set_xlabel("requests / s")
+    left.set_title("Throughput")
+    for bar, result in zip(bars, results, strict=True):
+        ratio = result.requests_per_second / floor if floor else 0
+        left.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {ratio:.2f}×", va="center")
+    positions = range(len(results))
+    right.barh([p - 0.2 for p in positions], [r.p50_ms for r in results], height=0.4, label="p50")
+    right.barh([p + 0.2 for p in positions], [r.p99_ms for r in results], height=0.4, label="p99")
+    right.set_yticks(list(positions), names)
+    right.invert_yaxis()
+    right.set_xlabel("latency (ms)")
+    right.set_title("Latency")
+    right.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,49 @@
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Model, QuerySet
+from django.http import QueryDict
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+
+from common.pagination import StandardPagination
+
+
+class AsyncPagination(StandardPagination):
+    """StandardPagination whose page is fetched with the async ORM: one COUNT (known up front) + one SELECT."""
+
+    def page_number(self, params: QueryDict) -> str:
+        raw = params.get(self.page_query_param) or "1"
+        # "01" and "1" are the same page (and the same cache entry).
+        return str(int(raw)) if raw.isdigit() else raw
+
+    def page_size_for(self, params: QueryDict) -> int:
+        return int(self.get_page_size(SimpleNamespace(query_params=params)) or self.page_size)  # type: ignore[arg-type]
+
+    async def apaginate(self, queryset: QuerySet[Any], request: Request, *, count: int) -> list[Any]:
+        page_size = self.get_page_size(request) or self.page_size
+        paginator = Paginator(queryset, page_size)
+        # Paginator would run its own COUNT; the caller already knows it.
+        paginator.__dict__["count"] = count
+        number = self.page_number(request.query_params)
+        if number in self.last_page_strings:
+            number = str(paginator.num_pages)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from exc
+        page_rows: QuerySet[Any] = self.page.object_list  # type: ignore[assignment]
+        rows: list[Model] = [row async for row in page_rows]
+        self.page.object_list = rows
+        self.request = request
+        return rows
+
+    def page_data(self, results: Any) -> dict[str, Any]:
+        assert self.page is not None
+        return {
+            "count": self.page.paginator.count,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": results,
+        }

@@ -1,0 +1,251 @@
+"""Read-through cache for public catalog responses, kept in the ``default`` Redis alias.
+
+Entries hold rendered JSON bytes, so a hit costs one Redis round trip and no serialisation.
+
+Freshness: every key carries a generation number read *before* the database is queried. Lists share one
+namespace generation, each product detail has its own; a write bumps them after commit
+(:func:`generations_bump`). A response computed from data older than the bump is stored under the old
+generation, which nobody reads any more, so a slow reader racing a write can never reinstall a stale price.
+
+Stampedes: concurrent misses on one key are coalesced twice over: inside a process by a shared future,
+across processes by a short Redis lock (``SET NX PX``); the others wait for the leader's entry.
+
+Outages: the cache fails open. Any Redis error makes the caller compute the response from the database,
+and the location is skipped for a moment so a dead Redis does not cost a connect attempt per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import redis
+import redis.asyncio as aredis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "catalog"
+LIST_NAMESPACE = "lists"
+LOCK_TTL_MS = 5_000
+WAIT_STEP_SECONDS = 0.02
+WAIT_LIMIT_SECONDS = 2.5
+OUTAGE_BACKOFF_SECONDS = 1.0
+
+# Reads the generation (initialising it when missing, e.g. after an eviction) and the entry in one round trip.
+_READ_SCRIPT = """
+local gen = redis.call('GET', KEYS[1])
+if not gen then
+  redis.call('SET', KEYS[1], ARGV[2], 'NX')
+  gen = redis.call('GET', KEYS[1])
+end
+return {gen, redis.call('GET', ARGV[1] .. gen)}
+"""
+
+_REDIS_ERRORS = (redis.RedisError, OSError, asyncio.TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    body: bytes
+    etag: str
+    hit: bool
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _location() -> str:
+    return str(settings.CACHES["default"]["LOCATION"])
+
+
+def _generation_key(scope: str) -> str:
+    return f"{KEY_PREFIX}:gen:{scope}"
+
+
+def product_scope(product_id: UUID | str) -> str:
+    return f"product:{product_id}"
+
+
+def _pack(body: bytes, etag: str) -> bytes:
+    return etag.encode() + b"\n" + body
+
+
+def _unpack(raw: bytes) -> tuple[bytes, str]:
+    etag, _, body = raw.partition(b"\n")
+    return body, etag.decode()
+
+
+class _Outages:
+    """Remembers, per Redis location, until when it is considered down."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def is_down(self, location: str) -> bool:
+        return self._until.get(location, 0.0) > time.monotonic()
+
+    def record(self, location: str, exc: BaseException) -> None:
+        logger.warning("Catalog cache unavailable at %s (%s); serving from the database.", location, exc)
+        self._until[location] = time.monotonic() + OUTAGE_BACKOFF_SECONDS
+
+    def clear(self) -> None:
+        self._until.clear()
+
+
+outages = _Outages()
+
+# redis.asyncio connections belong to the event loop that opened them: one client per (loop, location).
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, tuple[aredis.Redis, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+# In-process single flight: one computation per key and loop, the others await its result.
+_inflight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Future[tuple[bytes, str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client() -> tuple[aredis.Redis, Any]:
+    loop = asyncio.get_running_loop()
+    location = _location()
+    per_loop = _clients.setdefault(loop, {})
+    if location not in per_loop:
+        options = settings.CACHES["default"].get("OPTIONS", {})
+        client = aredis.Redis.from_url(
+            location,
+            socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 0.25),
+            socket_timeout=options.get("SOCKET_TIMEOUT", 0.5),
+        )
+        per_loop[location] = (client, client.register_script(_READ_SCRIPT))
+    return per_loop[location]
+
+
+async def _read(scope: str, key: str) -> tuple[str, bytes | None]:
+    _, script = _client()
+    generation, raw = await script(keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()])
+    return generation.decode(), raw
+
+
+async def _wait_for(client: aredis.Redis, full_key: str) -> bytes | None:
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(WAIT_STEP_SECONDS)
+        raw = await client.get(full_key)
+        if isinstance(raw, bytes):
+            return raw
+    return None
+
+
+async def _fill(full_key: str, compute: Callable[[], Awaitable[bytes]]) -> tuple[bytes, str, bool]:
+    """Compute under the cross-process lock, or wait for the process that holds it. Returns (body, etag, hit)."""
+    client, _ = _client()
+    lock_key = f"{full_key}:lock"
+    if await client.set(lock_key, b"1", nx=True, px=LOCK_TTL_MS):
+        try:
+            body = await compute()
+            etag = etag_for(body)
+            await client.set(full_key, _pack(body, etag), ex=settings.CATALOG_CACHE_TTL)
+            return body, etag, False
+        finally:
+            await client.delete(lock_key)
+    raw = await _wait_for(client, full_key)
+    if raw is not None:
+        body, etag = _unpack(raw)
+        return body, etag, True
+    # The leader died or is very slow: answer from the database rather than keep the client waiting.
+    body = await compute()
+    return body, etag_for(body), False
+
+
+async def cached_body(*, scope: str, key: str, compute: Callable[[], Awaitable[bytes]]) -> CachedBody:
+    """The rendered response for ``key`` within ``scope``'s generation, computing it at most once on a miss."""
+    location = _location()
+    if outages.is_down(location):
+        body = await compute()
+        return CachedBody(body, etag_for(body), hit=False)
+    try:
+        generation, raw = await _read(scope, key)
+    except _REDIS_ERRORS as exc:
+        outages.record(location, exc)
+        body = await compute()
+        return CachedBody(body, etag_for(body), hit=False)
+    if raw is not None:
+        body, etag = _unpack(raw)
+        return CachedBody(body, etag, hit=True)
+
+    full_key = f"{key}:{generation}"
+    loop = asyncio.get_running_loop()
+    inflight = _inflight.setdefault(loop, {})
+    if full_key in inflight:
+        body, etag = await asyncio.shield(inflight[full_key])
+        return CachedBody(body, etag, hit=True)
+    future: asyncio.Future[tuple[bytes, str]] = loop.create_future()
+    inflight[full_key] = future
+    try:
+        try:
+            body, etag, hit = await _fill(full_key, compute)
+        except _REDIS_ERRORS as exc:
+            outages.record(location, exc)
+            body = await compute()
+            etag, hit = etag_for(body), False
+        future.set_result((body, etag))
+        return CachedBody(body, etag, hit=hit)
+    except BaseException as exc:
+        future.set_exception(exc)
+        # Waiters re-raise it; mark it retrieved so an unobserved failure is not logged twice.
+        future.exception()
+        raise
+    finally:
+        del inflight[full_key]
+
+
+async def cached_peek(*, scope: str, key: str) -> CachedBody | None:
+    """The stored response, or None on a miss or when Redis is unreachable (never computes)."""
+    location = _location()
+    if outages.is_down(location):
+        return None
+    try:
+        _, raw = await _read(scope, key)
+    except _REDIS_ERRORS as exc:
+        outages.record(location, exc)
+        return None
+    if raw is None:
+        return None
+    body, etag = _unpack(raw)
+    return CachedBody(body, etag, hit=True)
+
+
+def list_key(parts: Iterable[tuple[str, str]], *, resource: str) -> str:
+    """A key independent of parameter order: the parts are the *validated* query, sorted."""
+    canonical = "&".join(f"{name}={value}" for name, value in sorted(parts))
+    digest = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return f"{KEY_PREFIX}:{resource}:list:{digest}"
+
+
+def detail_key(*, resource: str, pk: UUID | str) -> str:
+    return f"{KEY_PREFIX}:{resource}:detail:{pk}"
+
+
+def generations_bump(*, product_ids: Iterable[UUID | str] = ()) -> None:
+    """Invalidate every list page and the given products' details (sync; called after commit)."""
+    from django_redis import get_redis_connection
+
+    location = _location()
+    try:
+        client = get_redis_connection("default")
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(_generation_key(LIST_NAMESPACE))
+        for product_id in product_ids:
+            pipe.incr(_generation_key(product_scope(product_id)))
+        pipe.execute()
+    except _REDIS_ERRORS as exc:
+        # Nothing to invalidate in a Redis we cannot reach; entries written before the outage expire with their TTL.
+        outages.record(location, exc)

@@ -1,0 +1,17 @@
+"""Benchmark settings: production-like (DEBUG off, JSON only) plus the constant-JSON floor view."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REST_FRAMEWORK, env
+
+DEBUG = False
+ROOT_URLCONF = "config.urls_bench"
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Throttles stay on (their Redis round trips are part of the cost) with limits a load generator cannot reach.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": "10000000/min",
+    "user": "10000000/min",
+    "login": "5/min",
+    "payments": "10/min",
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
