@@ -150,6 +150,11 @@ async def _fill(full_key: str, compute: Callable[[], Awaitable[bytes]]) -> tuple
     lock_key = f"{full_key}:lock"
     if await client.set(lock_key, b"1", nx=True, px=LOCK_TTL_MS):
         try:
+            # A leader may have filled the entry and released the lock between our read and our lock.
+            raw = await client.get(full_key)
+            if isinstance(raw, bytes):
+                body, etag = _unpack(raw)
+                return body, etag, True
             body = await compute()
             etag = etag_for(body)
             await client.set(full_key, _pack(body, etag), ex=settings.CATALOG_CACHE_TTL)
