@@ -1,17 +1,128 @@
-"""The only code that changes ``Product.stock_quantity``; every change writes one StockMovement."""
+"""The only code that changes ``Product.stock_quantity``; every change writes one StockMovement.
+
+Locking protocol (what keeps concurrent orders from overselling or deadlocking): every function
+that changes several products locks their rows with ``SELECT ... FOR UPDATE`` in primary-key order
+inside the caller's transaction, checks, then decrements/increments with ``F()`` so the database
+does the arithmetic on the locked row. The ``stock_quantity >= 0`` CHECK is the last line of defence.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F
 
+from common.errors import ConflictError, DomainError, NotFoundError
 from inventory.models import MovementReason, StockMovement
 
 if TYPE_CHECKING:
     from accounts.models import User
     from catalog.models import Product
+    from orders.models import Order
+
+ADJUSTMENT_REASONS = (MovementReason.ADJUSTMENT, MovementReason.RESTOCK)
+RELEASE_REASONS = (MovementReason.ORDER_CANCELLED, MovementReason.ORDER_EXPIRED)
+
+
+class InsufficientStockError(ConflictError):
+    code = "insufficient_stock"
+    default_detail = "Not enough stock for one or more products."
+
+
+def _catalog_invalidate(product_ids: Iterable[UUID]) -> None:
+    from catalog.services import catalog_cache_invalidate
+
+    catalog_cache_invalidate(product_ids=list(product_ids))
+
+
+def stock_quantities_sum(lines: Iterable[Mapping[str, Any]]) -> dict[UUID, int]:
+    """``[{product_id, quantity}, ...]`` -> ``{product_id: total quantity}`` (repeated products summed)."""
+    totals: dict[UUID, int] = defaultdict(int)
+    for line in lines:
+        totals[UUID(str(line["product_id"]))] += int(line["quantity"])
+    return dict(totals)
+
+
+def stock_lock(*, product_ids: Collection[UUID]) -> dict[UUID, Product]:
+    """Lock the given product rows ``FOR UPDATE`` in primary-key order; unknown ids are simply absent.
+
+    Must run inside a transaction. A consistent lock order is what makes two orders touching
+    products A+B and B+A wait for each other instead of deadlocking.
+    """
+    from catalog.models import Product
+
+    rows = (
+        Product.objects.select_for_update(of=("self",))
+        .only("id", "name", "price", "is_active", "stock_quantity", "low_stock_threshold")
+        .filter(pk__in=list(product_ids))
+        .order_by("pk")
+    )
+    return {product.pk: product for product in rows}
+
+
+def stock_ensure_available(*, quantities: Mapping[UUID, int], products: Mapping[UUID, Product]) -> None:
+    """Raise 409 ``insufficient_stock`` listing every short line ``{product_id, requested, available}``."""
+    short = [
+        {"product_id": str(product_id), "requested": requested, "available": products[product_id].stock_quantity}
+        for product_id, requested in sorted(quantities.items())
+        if products[product_id].stock_quantity < requested
+    ]
+    if short:
+        raise InsufficientStockError(errors=short)
+
+
+def _apply(
+    *,
+    changes: Mapping[UUID, int],
+    products: Mapping[UUID, Product],
+    reason: str,
+    order: Order | None,
+    actor: User | None,
+) -> list[StockMovement]:
+    """Apply signed deltas to already-locked rows, write the ledger, and schedule side effects."""
+    from catalog.models import Product
+
+    movements = []
+    crossed_low: list[Product] = []
+    for product_id in sorted(changes):
+        delta = changes[product_id]
+        product = products[product_id]
+        before = product.stock_quantity
+        Product.objects.filter(pk=product_id).update(stock_quantity=F("stock_quantity") + delta)
+        product.stock_quantity = before + delta
+        movements.append(StockMovement(product=product, delta=delta, reason=reason, order=order, actor=actor))
+        if before > product.low_stock_threshold >= product.stock_quantity:
+            crossed_low.append(product)
+    created = StockMovement.objects.bulk_create(movements)
+    _catalog_invalidate(changes)
+    if crossed_low:
+        _low_stock_notify(products=crossed_low)
+    return created
+
+
+def _low_stock_notify(*, products: list[Product]) -> None:
+    from accounts.models import Role, User
+    from common.services import email_enqueue
+
+    recipients = list(
+        User.objects.filter(role__in=[Role.MANAGER, Role.ADMIN], is_active=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    lines = "\n".join(
+        f"- {p.name} ({p.pk}): {p.stock_quantity} left (threshold {p.low_stock_threshold})" for p in products
+    )
+    email_enqueue(
+        to=recipients,
+        subject=f"Low stock: {', '.join(p.name for p in products)}"[:200],
+        body=f"These products fell to or below their low-stock threshold:\n{lines}\n",
+    )
 
 
 @transaction.atomic
@@ -26,3 +137,95 @@ def stock_initialize(*, product: Product, quantity: int, actor: User | None = No
     Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") + quantity)
     StockMovement.objects.create(product=product, delta=quantity, reason=MovementReason.INITIAL, actor=actor)
     product.stock_quantity += quantity
+    _catalog_invalidate([product.pk])
+
+
+def stock_reserve(
+    *,
+    quantities: Mapping[UUID, int],
+    order: Order,
+    actor: User | None = None,
+    locked: Mapping[UUID, Product] | None = None,
+) -> list[StockMovement]:
+    """Take stock for an order: one ``order_placed`` movement (negative delta) per product.
+
+    Runs inside the caller's transaction (the one that writes the order), without a savepoint of
+    its own: that saves two round trips while the product rows are locked, and
+    ``select_for_update`` refuses to run outside a transaction anyway.
+
+    ``quantities`` must already be summed per product. Pass ``locked`` when the caller already
+    holds the row locks from :func:`stock_lock` in this transaction; otherwise the rows are locked
+    here, in primary-key order. Fails as a whole with 409 ``insufficient_stock`` naming every
+    short product; unknown products are a 404.
+    """
+    products = locked if locked is not None else stock_lock(product_ids=quantities.keys())
+    missing = sorted(str(pid) for pid in quantities if pid not in products)
+    if missing:
+        raise NotFoundError("Unknown product.", code="product_not_found", errors=[{"product_id": p} for p in missing])
+    if any(q <= 0 for q in quantities.values()):
+        raise DomainError("Quantities must be positive.", code="invalid_quantity", attr="quantity")
+    stock_ensure_available(quantities=quantities, products=products)
+    changes = {product_id: -quantity for product_id, quantity in quantities.items()}
+    return _apply(changes=changes, products=products, reason=MovementReason.ORDER_PLACED, order=order, actor=actor)
+
+
+def stock_release(*, order: Order, reason: str, actor: User | None = None) -> list[StockMovement]:
+    """Return an order's stock (cancel or expiry): one positive movement per product of the order.
+
+    Runs inside the caller's transaction, the one that changes the order's status.
+
+    The caller holds the order's row lock and has checked the transition, which is what prevents
+    a second release of the same order.
+    """
+    if reason not in RELEASE_REASONS:
+        raise ValueError(f"Not a release reason: {reason!r}")
+    quantities = stock_quantities_sum(order.items.values("product_id", "quantity"))
+    if not quantities:
+        return []
+    products = stock_lock(product_ids=quantities.keys())
+    return _apply(changes=quantities, products=products, reason=reason, order=order, actor=actor)
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    product_id: UUID,
+    delta: int,
+    actor: User | None,
+    reason: str = MovementReason.ADJUSTMENT,
+    expected_quantity: int | None = None,
+) -> StockMovement:
+    """Manager correction or restock of one product.
+
+    ``expected_quantity`` is a compare-and-set guard: when given and different from the locked
+    row's quantity, 409 ``stock_conflict`` (the client read a stale value). A result below zero is
+    409 ``insufficient_stock``.
+    """
+    if reason not in ADJUSTMENT_REASONS:
+        raise DomainError("Reason must be 'adjustment' or 'restock'.", code="invalid_reason", attr="reason")
+    if delta == 0:
+        raise DomainError("Delta must not be zero.", code="invalid_delta", attr="delta")
+    if reason == MovementReason.RESTOCK and delta < 0:
+        raise DomainError("A restock must add stock.", code="invalid_delta", attr="delta")
+    products = stock_lock(product_ids=[product_id])
+    product = products.get(product_id)
+    if product is None:
+        raise NotFoundError("Unknown product.", code="product_not_found")
+    current = product.stock_quantity
+    if expected_quantity is not None and expected_quantity != current:
+        raise ConflictError(
+            f"Stock is {current}, not the expected {expected_quantity}.",
+            code="stock_conflict",
+            errors=[{"product_id": str(product_id), "expected": expected_quantity, "current": current}],
+        )
+    if current + delta < 0:
+        raise InsufficientStockError(
+            errors=[{"product_id": str(product_id), "requested": -delta, "available": current}]
+        )
+    (movement,) = _apply(changes={product_id: delta}, products=products, reason=reason, order=None, actor=actor)
+    return movement
+
+
+def stock_restock(*, product_id: UUID, quantity: int, actor: User | None) -> StockMovement:
+    """Goods received: add ``quantity`` units with reason ``restock``."""
+    return stock_adjust(product_id=product_id, delta=quantity, actor=actor, reason=MovementReason.RESTOCK)

@@ -1,0 +1,75 @@
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from catalog.models import Product
+from common.serializers import StrictFieldsMixin
+from inventory.models import MovementReason, StockMovement
+from inventory.services import ADJUSTMENT_REASONS
+
+
+class DomainErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable error code, e.g. `insufficient_stock`.")
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+    product_id = serializers.UUIDField(required=False, help_text="Set on per-product stock errors.")
+    requested = serializers.IntegerField(required=False)
+    available = serializers.IntegerField(required=False)
+    current_status = serializers.CharField(required=False, help_text="Set on `invalid_transition`.")
+
+
+# The standard error envelope for business-rule failures (409 conflicts and similar). Built inline
+# because a serializer field called ``errors`` would shadow ``Serializer.errors``.
+DomainErrorResponseSerializer = inline_serializer(
+    name="DomainErrorResponse",
+    fields={
+        "type": serializers.ChoiceField(choices=["client_error", "server_error"]),
+        "errors": DomainErrorSerializer(many=True),
+    },
+)
+
+
+class StockAdjustInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    delta = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    reason = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in ADJUSTMENT_REASONS], default=MovementReason.ADJUSTMENT
+    )
+    expected_quantity = serializers.IntegerField(
+        required=False, min_value=0, help_text="Compare-and-set: refuse with 409 `stock_conflict` if stock differs."
+    )
+
+    def validate_delta(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError("Delta must not be zero.", code="invalid_delta")
+        return value
+
+
+class StockMovementSerializer(serializers.ModelSerializer[StockMovement]):
+    product_id = serializers.UUIDField(read_only=True)
+    order_id = serializers.UUIDField(read_only=True, allow_null=True)
+    actor_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "product_id", "delta", "reason", "order_id", "actor_id", "created_at"]
+        read_only_fields = fields
+
+
+class StockAdjustOutputSerializer(serializers.Serializer):
+    product_id = serializers.UUIDField()
+    stock_quantity = serializers.IntegerField(help_text="The new quantity.")
+    movement = StockMovementSerializer()
+
+
+class LowStockQuerySerializer(StrictFieldsMixin, serializers.Serializer):
+    threshold = serializers.IntegerField(
+        required=False, min_value=0, help_text="Defaults to each product's own low-stock threshold."
+    )
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class LowStockProductSerializer(serializers.ModelSerializer[Product]):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "slug", "stock_quantity", "low_stock_threshold", "is_active"]
+        read_only_fields = fields

@@ -1,0 +1,62 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from common.serializers import StrictFieldsMixin
+from orders.models import Order, OrderItem, OrderStatus
+from orders.services import MAX_ORDER_LINES
+
+# Payment confirmation comes only from the payments app; staff drive the rest of the lifecycle.
+STAFF_SETTABLE_STATUSES = [OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED]
+
+
+class OrderLineInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    product_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class OrderCreateInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    items = OrderLineInputSerializer(many=True, required=False, allow_empty=False)
+    from_cart = serializers.BooleanField(required=False, default=False, help_text="Place the order from your cart.")
+
+    def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(value) > MAX_ORDER_LINES:
+            raise serializers.ValidationError(f"At most {MAX_ORDER_LINES} lines per order.", code="too_many_items")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_items = bool(attrs.get("items"))
+        if has_items == attrs["from_cart"]:
+            raise serializers.ValidationError(
+                "Send either `items` or `from_cart: true`, not both and not neither.", code="invalid_order_source"
+            )
+        return attrs
+
+
+class OrderItemSerializer(serializers.ModelSerializer[OrderItem]):
+    product_id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ["product_id", "name", "quantity", "price_at_purchase"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer[Order]):
+    user_id = serializers.UUIDField(read_only=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "user_id", "status", "total_amount", "items", "expires_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class OrderStatusInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s.value, s.label) for s in STAFF_SETTABLE_STATUSES])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+
+
+class OrderCancelInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")

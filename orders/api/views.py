@@ -1,0 +1,143 @@
+from uuid import UUID
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from accounts.permissions import IsManagerOrAdmin
+from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
+from inventory.api.serializers import DomainErrorResponseSerializer
+from orders import selectors, services
+from orders.api.serializers import (
+    OrderCancelInputSerializer,
+    OrderCreateInputSerializer,
+    OrderSerializer,
+    OrderStatusInputSerializer,
+)
+from orders.models import Order, OrderStatus
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe key (max 255 chars, scoped to you): a retry with the same key and body replays the "
+    f"first response with `{REPLAYED_HEADER}: true`; another body → 422; while the first runs → 409.",
+)
+
+
+def _render(*, user: User, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
+    # Re-read through the selector so the response carries the committed state with its items.
+    return Response(OrderSerializer(selectors.order_get(user=user, order_id=order.pk)).data, status=status_code)
+
+
+class OrderListCreateView(GenericAPIView[Order]):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSerializer
+    queryset = Order.objects.none()  # schema generation only; rows come from the selector
+
+    @extend_schema(summary="Your orders (managers and admins: all orders)", responses={200: OrderSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.order_list(user=request.user))  # type: ignore[arg-type]
+        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Place an order",
+        request=OrderCreateInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: OrderSerializer,
+            409: OpenApiResponse(
+                DomainErrorResponseSerializer,
+                description="`insufficient_stock` (one error per short product) or `idempotency_in_progress`.",
+            ),
+            422: OpenApiResponse(DomainErrorResponseSerializer, description="`idempotency_key_mismatch`."),
+        },
+        description="Either explicit `items` or `from_cart: true`. Unknown or inactive products are a 400 "
+        "`product_unavailable`. The order is PENDING until paid and expires after the payment timeout.",
+    )
+    def post(self, request: Request) -> Response:
+        return idempotent_response(request, required=False, run=lambda: self._place(request))
+
+    def _place(self, request: Request) -> Response:
+        serializer = OrderCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        if serializer.validated_data["from_cart"]:
+            # Imported here: carts depends on orders, not the other way round.
+            from carts.services import cart_checkout
+
+            order = cart_checkout(user=user)
+        else:
+            order = services.order_place(user=user, items=serializer.validated_data["items"])
+        return _render(user=user, order=order, status_code=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(GenericAPIView[Order]):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSerializer
+
+    @extend_schema(summary="One order (404 for another customer's order)", responses={200: OrderSerializer})
+    def get(self, request: Request, order_id: UUID) -> Response:
+        order = selectors.order_get(user=request.user, order_id=order_id)  # type: ignore[arg-type]
+        return Response(OrderSerializer(order).data)
+
+
+class OrderCancelView(GenericAPIView[Order]):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderCancelInputSerializer
+
+    @extend_schema(
+        summary="Cancel an order",
+        request=OrderCancelInputSerializer,
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(
+                DomainErrorResponseSerializer,
+                description="`invalid_transition` (customers may cancel only PENDING orders); "
+                "the error carries `current_status`.",
+            ),
+        },
+        description="The stock of a cancelled order is returned through the ledger.",
+    )
+    def post(self, request: Request, order_id: UUID) -> Response:
+        serializer = OrderCancelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        order = selectors.order_get(user=user, order_id=order_id)
+        order = services.order_cancel(order_id=order.pk, actor=user, reason=serializer.validated_data["reason"])
+        return _render(user=user, order=order)
+
+
+class OrderStatusView(GenericAPIView[Order]):
+    permission_classes = [IsManagerOrAdmin]
+    serializer_class = OrderStatusInputSerializer
+
+    @extend_schema(
+        summary="Move an order along its lifecycle (staff)",
+        request=OrderStatusInputSerializer,
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(
+                DomainErrorResponseSerializer,
+                description="`invalid_transition`; the error carries `current_status`.",
+            ),
+        },
+        description="PAYMENT_CONFIRMED → PROCESSING → SHIPPED (the customer is e-mailed), or CANCELLED.",
+    )
+    def post(self, request: Request, order_id: UUID) -> Response:
+        serializer = OrderStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        order = selectors.order_get(user=user, order_id=order_id)
+        to_status = serializer.validated_data["status"]
+        reason = serializer.validated_data["reason"]
+        if to_status == OrderStatus.CANCELLED:
+            order = services.order_cancel(order_id=order.pk, actor=user, reason=reason)
+        else:
+            order = services.order_transition(order_id=order.pk, to_status=to_status, actor=user, reason=reason)
+        return _render(user=user, order=order)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+
+from common.errors import NotFoundError
+from orders.models import Order, OrderItem, OrderStatusEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def order_list(*, user: User) -> QuerySet[Order]:
+    """Orders visible to ``user`` (their own; managers and admins see all), items prefetched with names."""
+    items = OrderItem.objects.select_related("product").only(
+        "id", "order_id", "product_id", "quantity", "price_at_purchase", "created_at", "product__name"
+    )
+    orders = Order.objects.prefetch_related(Prefetch("items", queryset=items)).order_by("-created_at", "-pk")
+    if user.is_manager_or_admin:
+        return orders
+    return orders.filter(user=user)
+
+
+def order_get(*, user: User, order_id: UUID) -> Order:
+    """One visible order; another customer's order is a 404, never a 403, so ids do not leak."""
+    order = order_list(user=user).filter(pk=order_id).first()
+    if order is None:
+        raise NotFoundError("Order not found.", code="order_not_found")
+    return order
+
+
+def order_status_history(*, order_id: UUID) -> QuerySet[OrderStatusEvent]:
+    return OrderStatusEvent.objects.filter(order_id=order_id).select_related("actor").order_by("created_at")

@@ -1,0 +1,237 @@
+"""Order placement and the order state machine (DESIGN §5).
+
+``order_transition`` is the only code that changes ``Order.status``; stock moves only through
+``inventory.services``. Every write here is one transaction; e-mails and cache invalidation are
+scheduled with ``transaction.on_commit`` by the services they go through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Product
+from common.errors import ConflictError, DomainError, NotFoundError
+from common.services import email_enqueue
+from inventory.models import MovementReason
+from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
+from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+MAX_ORDER_LINES = 100
+
+
+class OrderErrorCode(str, Enum):
+    INVALID_TRANSITION = "invalid_transition"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    EMPTY_ORDER = "empty_order"
+    ORDER_NOT_FOUND = "order_not_found"
+
+
+class OrderEventReason(str, Enum):
+    PLACED = "order_placed"
+    EXPIRED = "order_expired"
+    CANCELLED_BY_CUSTOMER = "cancelled_by_customer"
+    CANCELLED_BY_STAFF = "cancelled_by_staff"
+
+
+# The lifecycle of DESIGN §5: which statuses each status may move to.
+ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAYMENT_CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.PAYMENT_CONFIRMED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
+    OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+# Customers may cancel only what has not been paid; staff may also cancel paid orders (with a refund).
+CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
+
+
+class InvalidTransitionError(ConflictError):
+    code = OrderErrorCode.INVALID_TRANSITION.value
+
+    def __init__(self, *, current: str, requested: str) -> None:
+        super().__init__(
+            f"An order in status {current} cannot move to {requested}.",
+            errors=[{"current_status": current, "requested_status": requested}],
+        )
+
+
+def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
+    """Place an order for ``[{product_id, quantity}, ...]`` in one transaction.
+
+    Refuses unknown or inactive products (400 ``product_unavailable``) and short lines (409
+    ``insufficient_stock``, every short product listed). Then writes the order, its items at the
+    current prices and the ``PENDING`` status event, and only then locks the product rows in
+    primary-key order, re-checks every line and decrements with ``F()`` plus one ledger row each.
+
+    The rows that do not conflict (order, items, event) are written *before* the product locks are
+    taken, so a hot product stays locked only for lock, check, update, ledger insert and commit.
+    The early stock check reads committed data without locks: refusing on it is exactly what the
+    order would have got a moment earlier, and the authoritative check is repeated under the lock.
+    """
+    if not items:
+        raise DomainError("An order needs at least one item.", code=OrderErrorCode.EMPTY_ORDER.value, attr="items")
+    quantities = stock_quantities_sum(items)
+    if len(quantities) > MAX_ORDER_LINES:
+        raise DomainError(f"An order has at most {MAX_ORDER_LINES} products.", code="too_many_items", attr="items")
+    if any(quantity <= 0 for quantity in quantities.values()):
+        raise DomainError("Quantities must be positive.", code="invalid_quantity", attr="items")
+
+    snapshot = {
+        product.pk: product
+        for product in Product.objects.filter(pk__in=list(quantities)).only(
+            "id", "price", "is_active", "stock_quantity"
+        )
+    }
+    unavailable = sorted(pid for pid in quantities if pid not in snapshot or not snapshot[pid].is_active)
+    if unavailable:
+        raise DomainError(
+            "Some products do not exist or are not for sale.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE.value,
+            attr="items",
+            errors=[{"product_id": str(pid)} for pid in unavailable],
+        )
+    stock_ensure_available(quantities=quantities, products=snapshot)
+
+    with transaction.atomic():
+        total = sum((snapshot[pid].price * quantity for pid, quantity in quantities.items()), Decimal("0.00"))
+        order = Order.objects.create(
+            user=user,
+            status=OrderStatus.PENDING,
+            total_amount=total,
+            expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+        )
+        OrderItem.objects.bulk_create(
+            OrderItem(order=order, product_id=pid, quantity=quantity, price_at_purchase=snapshot[pid].price)
+            for pid, quantity in sorted(quantities.items())
+        )
+        OrderStatusEvent.objects.create(
+            order=order, from_status="", to_status=OrderStatus.PENDING, actor=user, reason=OrderEventReason.PLACED.value
+        )
+        stock_reserve(quantities=quantities, order=order, actor=user)
+    return order
+
+
+def _order_lock(order_id: UUID) -> Order:
+    order = Order.objects.select_for_update(of=("self",)).select_related("user").filter(pk=order_id).first()
+    if order is None:
+        raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND.value)
+    return order
+
+
+def _apply_transition(*, order: Order, to_status: str, actor: User | None, reason: str) -> None:
+    """Move a locked order to ``to_status``: audit row, stock return on cancel, mail on shipping."""
+    from_status = order.status
+    if to_status not in ALLOWED_TRANSITIONS.get(from_status, frozenset()):
+        raise InvalidTransitionError(current=from_status, requested=to_status)
+    order.status = to_status
+    order.save(update_fields=["status", "updated_at"])
+    OrderStatusEvent.objects.create(
+        order=order, from_status=from_status, to_status=to_status, actor=actor, reason=reason[:64]
+    )
+    if to_status == OrderStatus.CANCELLED:
+        movement_reason = (
+            MovementReason.ORDER_EXPIRED if reason == OrderEventReason.EXPIRED.value else MovementReason.ORDER_CANCELLED
+        )
+        stock_release(order=order, reason=movement_reason, actor=actor)
+    elif to_status == OrderStatus.SHIPPED:
+        email_enqueue(
+            to=[order.user.email],
+            subject=f"Your order {order.pk} has shipped",
+            body=(
+                f"Good news: your order {order.pk} (total {order.total_amount}) is on its way.\n"
+                "Thank you for shopping with us."
+            ),
+        )
+
+
+def _transition(
+    *, order_id: UUID, to_status: str, actor: User | None, reason: str, only_from: Collection[str] | None = None
+) -> Order:
+    with transaction.atomic():
+        order = _order_lock(order_id)
+        # Checked under the row lock: the status read before locking may already be stale.
+        if only_from is not None and order.status not in only_from:
+            raise InvalidTransitionError(current=order.status, requested=to_status)
+        _apply_transition(order=order, to_status=to_status, actor=actor, reason=reason)
+    return order
+
+
+def order_transition(*, order_id: UUID, to_status: str, actor: User | None, reason: str = "") -> Order:
+    """Move an order along the lifecycle table; the only code that changes ``Order.status``.
+
+    Locks the order row (``SELECT ... FOR UPDATE``), checks ``ALLOWED_TRANSITIONS`` (409
+    ``invalid_transition`` with the current status otherwise), writes an ``OrderStatusEvent`` and,
+    for ``CANCELLED``, returns the stock through the ledger in the same transaction.
+    """
+    if to_status not in OrderStatus.values:
+        raise DomainError(f"Unknown status {to_status!r}.", code="invalid_status", attr="status")
+    return _transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)
+
+
+def order_cancel(*, order_id: UUID, actor: User, reason: str = "") -> Order:
+    """Cancel an order: its owner while ``PENDING``; managers and admins also once paid or processing."""
+    if actor.is_manager_or_admin:
+        # Payments: a PAYMENT_CONFIRMED/PROCESSING order is refunded through its provider first,
+        # outside this module's transaction (no lock held across the provider call). No-op for
+        # unpaid orders; a provider failure raises 502 provider_error and nothing is cancelled.
+        from payments.services import payment_refund_for_order
+
+        payment_refund_for_order(order_id=order_id, actor=actor)
+        return _transition(
+            order_id=order_id,
+            to_status=OrderStatus.CANCELLED,
+            actor=actor,
+            reason=reason or OrderEventReason.CANCELLED_BY_STAFF.value,
+        )
+    return _transition(
+        order_id=order_id,
+        to_status=OrderStatus.CANCELLED,
+        actor=actor,
+        reason=reason or OrderEventReason.CANCELLED_BY_CUSTOMER.value,
+        only_from=CUSTOMER_CANCELLABLE,
+    )
+
+
+def order_expire(*, order_id: UUID) -> Order | None:
+    """Cancel one unpaid order whose payment window has passed; ``None`` if it was paid or cancelled meanwhile."""
+    try:
+        with transaction.atomic():
+            order = _order_lock(order_id)
+            if order.status != OrderStatus.PENDING or order.expires_at is None or order.expires_at > timezone.now():
+                return None
+            _apply_transition(
+                order=order, to_status=OrderStatus.CANCELLED, actor=None, reason=OrderEventReason.EXPIRED.value
+            )
+    except NotFoundError:
+        return None
+    return order
+
+
+def order_expire_overdue(*, batch_size: int = 500) -> int:
+    """Cancel every ``PENDING`` order past its ``expires_at`` (reason ``order_expired``); returns the count.
+
+    Each order is its own short transaction so one slow lock never holds the others back.
+    """
+    expired = 0
+    while True:
+        order_ids = list(
+            Order.objects.filter(status=OrderStatus.PENDING, expires_at__lte=timezone.now())
+            .order_by("expires_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        expired_now = sum(order_expire(order_id=order_id) is not None for order_id in order_ids)
+        expired += expired_now
+        if len(order_ids) < batch_size or expired_now == 0:
+            return expired
