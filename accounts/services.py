@@ -51,8 +51,13 @@ def verification_email_send(*, user: User) -> None:
     link = f"{settings.FRONTEND_URL}/verify-email?token={token}"
     email_enqueue(
         to=[user.email],
-        subject="Confirm your e-mail address",
-        body=f"Welcome! Confirm your address by opening {link}\n\nOr send this token to the API: {token}\n",
+        template="verify_email",
+        context={
+            "user": user,
+            "token": token,
+            "link": link,
+            "max_age_days": settings.EMAIL_VERIFICATION_MAX_AGE // 86400,
+        },
     )
 
 
@@ -97,11 +102,8 @@ def password_reset_request(*, email: str) -> None:
     token = default_token_generator.make_token(user)
     email_enqueue(
         to=[user.email],
-        subject="Reset your password",
-        body=(
-            f"Open {settings.FRONTEND_URL}/reset-password?uid={uid}&token={token} to choose a new password.\n\n"
-            f"uid: {uid}\ntoken: {token}\n"
-        ),
+        template="password_reset",
+        context={"uid": uid, "token": token, "link": f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"},
     )
 
 

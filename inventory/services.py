@@ -115,14 +115,7 @@ def _low_stock_notify(*, products: list[Product]) -> None:
     )
     if not recipients:
         return
-    lines = "\n".join(
-        f"- {p.name} ({p.pk}): {p.stock_quantity} left (threshold {p.low_stock_threshold})" for p in products
-    )
-    email_enqueue(
-        to=recipients,
-        subject=f"Low stock: {', '.join(p.name for p in products)}"[:200],
-        body=f"These products fell to or below their low-stock threshold:\n{lines}\n",
-    )
+    email_enqueue(to=recipients, template="low_stock", context={"products": products})
 
 
 @transaction.atomic

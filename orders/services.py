@@ -148,11 +148,9 @@ def _apply_transition(*, order: Order, to_status: str, actor: User | None, reaso
     elif to_status == OrderStatus.SHIPPED:
         email_enqueue(
             to=[order.user.email],
-            subject=f"Your order {order.pk} has shipped",
-            body=(
-                f"Good news: your order {order.pk} (total {order.total_amount}) is on its way.\n"
-                "Thank you for shopping with us."
-            ),
+            template="order_shipped",
+            context={"order": order, "items": list(order.items.select_related("product"))},
+            idempotency_key=f"order-shipped:{order.pk}",
         )
 
 

@@ -184,12 +184,8 @@ def _payment_fail(*, payment_id: UUID, code: str, message: str, transaction_id: 
 def _payment_confirmation_email(order: Order, payment: Payment) -> None:
     email_enqueue(
         to=[order.user.email],
-        subject=f"Payment received for order {order.pk}",
-        body=(
-            f"We received your payment of {payment.amount} {payment.currency} for order {order.pk}.\n"
-            f"Transaction: {payment.transaction_id}\n"
-            "We will let you know when your order ships."
-        ),
+        template="payment_confirmation",
+        context={"order": order, "payment": payment},
         # One confirmation per payment, even if success were ever applied twice.
         idempotency_key=f"payment-confirmation:{payment.pk}",
     )
