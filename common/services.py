@@ -7,9 +7,7 @@ from django.template.loader import render_to_string
 from common.outbox import outbox_deliver, outbox_email_add
 
 
-def email_enqueue(
-    *, to: list[str], template: str, context: dict[str, Any], idempotency_key: str | None = None
-) -> None:
+def email_enqueue(*, to: list[str], template: str, context: dict[str, Any], idempotency_key: str | None = None) -> None:
     """Render ``templates/email/<template>.{subject.txt,txt,html}`` and record it in the transactional outbox.
 
     Every e-mail of the project goes through here, so delivery policy lives in one place. Rendering happens now,
