@@ -35,8 +35,14 @@ check: venv
 	$(PY) manage.py makemigrations --check --dry-run && \
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-test: lint typecheck check
+test: lint typecheck check schema-check
 	@$(SERVICES) && $(BIN)/pytest --create-db
+
+# Regenerates schema/ from a database migrated from scratch and diffs it, then runs `alembic check` on it.
+.PHONY: schema-check
+schema-check: venv
+	@$(SERVICES) && export DJANGO_SETTINGS_MODULE=config.settings.test && \
+	$(PY) manage.py export_schema --check
 
 bench: venv
 	@$(SERVICES) && $(PY) bench/run_all.py
