@@ -9,6 +9,7 @@ from accounts.models import User
 from common.errors import DomainError
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
 from orders.services import order_cancel, order_transition
+from payments.admin import PaymentInline
 
 
 class OrderItemInline(admin.TabularInline[OrderItem, Order]):
@@ -66,7 +67,7 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     readonly_fields = ["id", "user", "status", "total_amount", "expires_at", "created_at", "updated_at"]
-    inlines = [OrderItemInline, OrderStatusEventInline]
+    inlines = [OrderItemInline, OrderStatusEventInline, PaymentInline]
     actions = ["mark_processing", "mark_shipped", "cancel_orders"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

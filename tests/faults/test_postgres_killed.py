@@ -67,3 +67,22 @@ def test_backend_killed_mid_order_leaves_no_partial_order():
     assert retry.status_code == 201
     assert Product.objects.get(pk=product.pk).stock_quantity == 3
     connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_unreachable_is_503_in_the_envelope():
+    customer = UserFactory.create()
+    token = bearer(customer)
+    db = connections["default"]
+    original_port = db.settings_dict["PORT"]
+    db.close()
+    db.settings_dict["PORT"] = "1"  # nothing listens there: connection refused
+    try:
+        client = APIClient(raise_request_exception=False)
+        client.credentials(HTTP_AUTHORIZATION=token)
+        response = client.get("/api/v1/orders/")
+    finally:
+        db.close()
+        db.settings_dict["PORT"] = original_port
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["code"] == "database_unavailable"

@@ -80,3 +80,14 @@ def test_stock_movements_are_read_only(admin_user: User) -> None:
     client.post(f"/admin/inventory/stockmovement/{movement.pk}/change/", {"delta": 99})
     movement.refresh_from_db()
     assert movement.delta == 4
+
+
+def test_order_change_page_lists_payments(admin_user: User) -> None:
+    from tests.factories.payments import PaymentFactory
+
+    product = ProductFactory.create(stock=5)
+    order = make_order(lines=[(product, 1)])
+    payment = PaymentFactory.create(order=order, transaction_id="txn_admin_inline")
+    page = _client(admin_user).get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "txn_admin_inline" in page
+    assert str(payment.amount) in page
