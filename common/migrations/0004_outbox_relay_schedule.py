@@ -1,20 +1,6 @@
 from django.db import migrations
 
-TASK_NAME = "Relay the e-mail outbox"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    interval, _ = IntervalSchedule.objects.get_or_create(every=5, period="seconds")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "common.outbox_relay", "interval": interval, "enabled": True, "expire_seconds": 30},
-    )
-
-
-def delete_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+from common.beat import periodic_task_operation
 
 
 class Migration(migrations.Migration):
@@ -23,4 +9,8 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, delete_schedule)]
+    operations = [
+        periodic_task_operation(
+            name="Relay the e-mail outbox", task="common.outbox_relay", every=5, period="seconds", expire_seconds=30
+        )
+    ]

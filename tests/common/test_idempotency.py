@@ -262,20 +262,3 @@ def test_expired_key_not_yet_purged_counts_as_unused(settings: Any) -> None:
     assert response.status_code == 201
     assert len(calls) == 2
     assert IdempotencyKey.objects.get().state == IdempotencyKeyState.COMPLETED
-
-
-@pytest.mark.django_db
-def test_purge_schedule_is_created_by_migration() -> None:
-    """The schedule comes from a data migration; re-running it (as migrate would after a flush) is harmless."""
-    import importlib
-
-    from django.apps import apps
-    from django_celery_beat.models import PeriodicTask
-
-    migration = importlib.import_module("common.migrations.0002_idempotency_purge_schedule")
-    migration.create_schedule(apps, None)
-    migration.create_schedule(apps, None)
-    task = PeriodicTask.objects.get(task="common.idempotency_keys_purge")
-    assert task.enabled
-    assert task.interval is not None
-    assert (task.interval.every, task.interval.period) == (1, "hours")

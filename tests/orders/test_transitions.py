@@ -149,19 +149,3 @@ def test_expiry_task_runs_the_service_in_batches() -> None:
     assert order_expire_overdue(batch_size=2) == 3
     assert expire_task.delay().get() == 0
     assert _stock(product) == 10
-
-
-def test_expiry_schedule_is_created_by_migration() -> None:
-    """The schedule comes from a data migration; re-running it (as migrate would after a flush) is harmless."""
-    import importlib
-
-    from django.apps import apps
-    from django_celery_beat.models import PeriodicTask
-
-    migration = importlib.import_module("orders.migrations.0002_order_expiry_schedule")
-    migration.create_schedule(apps, None)
-    migration.create_schedule(apps, None)
-    task = PeriodicTask.objects.get(task="orders.order_expire_overdue")
-    assert task.enabled
-    assert task.interval is not None
-    assert (task.interval.every, task.interval.period) == (1, "minutes")
