@@ -1,12 +1,14 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import selectors, services
@@ -23,6 +25,8 @@ from accounts.api.serializers import (
 )
 from accounts.models import User
 from accounts.permissions import IsAdmin
+from carts.api.serializers import CartMergeSerializer
+from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER, cart_merge_at_login
 from common.throttling import LoginRateThrottle
 
 
@@ -38,13 +42,46 @@ class RegisterView(APIView):
 
 
 class LoginView(TokenObtainPairView):
-    """E-mail + password → access and refresh tokens. Throttled per client IP and e-mail."""
+    """E-mail + password → access and refresh tokens. Throttled per client IP and e-mail.
+
+    With an ``X-Cart-Token`` header the anonymous cart is merged into the user's cart and the
+    merge result is returned under ``cart``.
+    """
 
     throttle_classes = [LoginRateThrottle]
 
-    @extend_schema(responses={200: TokenPairSerializer}, auth=[])
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAMETER],
+        responses={
+            200: inline_serializer(
+                "LoginResponse",
+                fields={
+                    "access": drf_serializers.CharField(),
+                    "refresh": drf_serializers.CharField(),
+                    "cart": CartMergeSerializer(
+                        required=False,
+                        allow_null=True,
+                        help_text="Only with `X-Cart-Token`: the merged cart; null if the cart store is "
+                        "unavailable (the login still succeeds and the guest cart is kept).",
+                    ),
+                },
+            )
+        },
+        auth=[],
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        data = dict(serializer.validated_data)
+        cart_token = request.headers.get(CART_TOKEN_HEADER)
+        if cart_token:
+            # TokenObtainSerializer.validate() sets ``user``; the stubs do not declare it.
+            user: User = serializer.user  # type: ignore[attr-defined]
+            data["cart"] = cart_merge_at_login(user=user, cart_token=cart_token)
+        return Response(data)
 
 
 class RefreshView(TokenRefreshView):

@@ -1,0 +1,111 @@
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from carts.types import CartMergeResult, CartView
+from common.serializers import StrictFieldsMixin
+
+CENTS = Decimal("0.01")
+
+# Far above any real stock; keeps arithmetic on quantities well inside a PostgreSQL integer.
+MAX_LINE_QUANTITY = 10_000
+
+
+class CartItemAddSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    product_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
+
+
+class CartItemUpdateSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class CartMergeInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    cart_token = serializers.CharField(max_length=128)
+
+
+class CartLineSerializer(serializers.Serializer[Any]):
+    product_id = serializers.UUIDField()
+    name = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Current price.")
+    quantity = serializers.IntegerField()
+    line_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class CartNoticeSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="`product_unavailable` (line dropped) or `cart_full` (line not merged).")
+    detail = serializers.CharField()
+    product_id = serializers.UUIDField(allow_null=True)
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(CENTS))
+
+
+class CartSerializer(serializers.Serializer[Any]):
+    """Renders a :class:`carts.types.CartView`; the fields below document the shape."""
+
+    cart_token = serializers.CharField(
+        allow_null=True,
+        help_text="Anonymous carts only: send it back in the `X-Cart-Token` header. Null for signed-in users.",
+    )
+    items = CartLineSerializer(many=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    item_count = serializers.IntegerField(help_text="Units in the cart (sum of quantities).")
+    notices = CartNoticeSerializer(many=True, help_text="Changes the cart made on its own since the last read.")
+
+    def to_representation(self, instance: CartView) -> dict[str, Any]:
+        # Hand-built: cart reads and writes are hot paths and this costs a fraction of nested field rendering.
+        return {
+            "cart_token": instance.cart_token,
+            "items": [
+                {
+                    "product_id": str(line.product_id),
+                    "name": line.name,
+                    "unit_price": _money(line.unit_price),
+                    "quantity": line.quantity,
+                    "line_total": _money(line.line_total),
+                }
+                for line in instance.items
+            ],
+            "total": _money(instance.total),
+            "item_count": instance.item_count,
+            "notices": [
+                {
+                    "code": notice.code,
+                    "detail": notice.detail,
+                    "product_id": str(notice.product_id) if notice.product_id else None,
+                }
+                for notice in instance.notices
+            ],
+        }
+
+
+class CappedLineSerializer(serializers.Serializer[Any]):
+    product_id = serializers.UUIDField()
+    requested = serializers.IntegerField(help_text="Summed quantity of both carts.")
+    quantity = serializers.IntegerField(help_text="Quantity now in the cart.")
+    available = serializers.IntegerField()
+
+
+class CartMergeSerializer(CartSerializer):
+    """The merged cart (same shape as ``GET cart/``) plus what the merge did."""
+
+    merged_lines = serializers.IntegerField(help_text="Lines added or increased; 0 when the token was already merged.")
+    capped = CappedLineSerializer(many=True, help_text="Lines whose summed quantity was capped at the stock.")
+
+    def to_representation(self, instance: CartMergeResult) -> dict[str, Any]:  # type: ignore[override]
+        return {
+            **super().to_representation(instance.cart),
+            "merged_lines": instance.merged_lines,
+            "capped": [
+                {
+                    "product_id": str(line.product_id),
+                    "requested": line.requested,
+                    "quantity": line.quantity,
+                    "available": line.available,
+                }
+                for line in instance.capped
+            ],
+        }

@@ -1,0 +1,107 @@
+"""Cart reads. Both cart kinds render to the same :class:`carts.types.CartView`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from carts import anonymous
+from carts.models import CartItem
+from carts.types import CartLine, CartNotice, CartView
+from catalog.models import Product
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def products_by_id(*, product_ids: Iterable[UUID]) -> dict[UUID, Product]:
+    """Every product a cart operation needs, in one query (inactive ones included, to report them)."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    products = Product.objects.filter(pk__in=ids).only("id", "name", "price", "stock_quantity", "is_active")
+    return {product.pk: product for product in products}
+
+
+def cart_view_build(
+    *,
+    lines: Mapping[UUID, int],
+    products: Mapping[UUID, Product],
+    cart_token: str | None = None,
+) -> tuple[CartView, list[UUID]]:
+    """Price the lines at current prices; lines whose product is gone or inactive become notices.
+
+    Returns the view and the ids of those stale lines, which the caller removes from storage so
+    the notice is given once.
+    """
+    items: list[CartLine] = []
+    notices: list[CartNotice] = []
+    stale: list[UUID] = []
+    for product_id, quantity in lines.items():
+        product = products.get(product_id)
+        if product is None or not product.is_active:
+            stale.append(product_id)
+            notices.append(
+                CartNotice(
+                    code="product_unavailable",
+                    detail=(
+                        f"“{product.name}” is no longer available and was removed from your cart."
+                        if product is not None
+                        else "A product in your cart no longer exists and was removed."
+                    ),
+                    product_id=product_id,
+                )
+            )
+            continue
+        items.append(CartLine(product_id=product_id, name=product.name, unit_price=product.price, quantity=quantity))
+    view = CartView(items=items, notices=notices, cart_token=cart_token)
+    return view, stale
+
+
+def user_cart_lines(*, user: User) -> tuple[dict[UUID, int], dict[UUID, Product]]:
+    """A signed-in user's lines and their products, in one query (items joined to products)."""
+    items = (
+        CartItem.objects.filter(cart__user=user)
+        .select_related("product")
+        .only(
+            "product_id",
+            "quantity",
+            "product__id",
+            "product__name",
+            "product__price",
+            "product__stock_quantity",
+            "product__is_active",
+        )
+        .order_by("created_at")
+    )
+    lines: dict[UUID, int] = {}
+    products: dict[UUID, Product] = {}
+    for item in items:
+        lines[item.product_id] = item.quantity
+        products[item.product_id] = item.product
+    return lines, products
+
+
+def cart_get(*, user: User | None, cart_token: str | None) -> CartView:
+    """The signed-in user's cart, else the anonymous cart of ``cart_token`` (empty if unknown or expired).
+
+    Reading also drops lines whose product was withdrawn (reported once as notices).
+    """
+    if user is not None:
+        lines, products = user_cart_lines(user=user)
+        view, stale = cart_view_build(lines=lines, products=products)
+        if stale:
+            CartItem.objects.filter(cart__user=user, product_id__in=stale).delete()
+        return view
+
+    if not anonymous.token_is_valid(cart_token):
+        return CartView(items=[])
+    assert cart_token is not None
+    lines = anonymous.lines_read(token=cart_token)
+    if not lines:
+        return CartView(items=[])
+    view, stale = cart_view_build(lines=lines, products=products_by_id(product_ids=lines), cart_token=cart_token)
+    if stale:
+        anonymous.lines_remove(token=cart_token, product_ids=stale, refresh_ttl=False)
+    return view
