@@ -1,7 +1,7 @@
 """Benchmark settings: production-like (DEBUG off, JSON only) plus the constant-JSON floor view."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REST_FRAMEWORK, env
+from .base import DATABASE_POOL_OPTIONS, DATABASES, REST_FRAMEWORK, env
 
 DEBUG = False
 ROOT_URLCONF = "config.urls_bench"
@@ -13,5 +13,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "login": "5/min",
     "payments": "10/min",
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# As in production: a connection pool, not per-thread persistent connections (which pile up under ASGI).
+if env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
