@@ -33,6 +33,7 @@ def test_rolled_back_change_sends_no_mail(settings):
     from django.db import transaction
 
     settings.OUTBOX_DELIVER_ON_COMMIT = False
+
     def change_that_fails() -> None:
         with transaction.atomic():
             email_enqueue(to=["a@example.com"], template="low_stock", context={"products": []})
