@@ -84,6 +84,8 @@ def category_update(*, category_id: UUID, data: Mapping[str, Any]) -> Category:
             for field in ("name", "slug", "parent"):
                 if field in data:
                     setattr(category, field, data[field])
+            # A blank slug means "derive it from the name", as on create; an empty slug is never stored.
+            category.slug = category.slug or slugify(category.name)[:140] or "category"
             parent = category.parent
             if parent is not None and category_subtree_contains(root_id=category.pk, candidate_id=parent.pk):
                 raise DomainError(
@@ -158,6 +160,9 @@ def product_update(*, product_id: UUID, data: Mapping[str, Any]) -> Product:
                 raise NotFoundError()
             for name in fields:
                 setattr(product, name, data[name])
+            if "slug" in fields and not product.slug:
+                # A blank slug means "derive it from the name", as on create; an empty slug is never stored.
+                product.slug = _unique_product_slug(product.name)
             # Only the named columns are written: a concurrent stock change is never overwritten.
             product.save(update_fields=[*fields, "updated_at"])
             catalog_cache_invalidate(product_ids=[product.pk])

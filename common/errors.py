@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -78,8 +79,18 @@ class DatabaseUnavailable(exceptions.APIException):
     default_code = "database_unavailable"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "request_too_large"
+
+
 class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, RequestDataTooBig):
+            # Django refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE before parsing them; that is the client's
+            # doing and deserves its own status, not a generic 500.
+            return PayloadTooLarge()
         if isinstance(exc, InvalidToken):
             # simplejwt's dict detail would render as two errors; keep one clear 401.
             return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
@@ -110,6 +121,8 @@ def _envelope(exc: exceptions.APIException, request: HttpRequest) -> JsonRespons
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return _envelope(PayloadTooLarge(), request)
     return _envelope(exceptions.ParseError("Bad request."), request)
 
 

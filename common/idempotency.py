@@ -106,7 +106,11 @@ def idempotent_response(request: Request, *, required: bool, run: Callable[[], R
     Same key, different method/path/body: 422 ``idempotency_key_mismatch``. Same key while the
     first request is still running: 409 ``idempotency_in_progress``.
     """
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    raw_key = request.headers.get(IDEMPOTENCY_HEADER)
+    key = (raw_key or "").strip()
+    if raw_key is not None and not key:
+        # A blank key is a client bug (an unset variable), not a request to skip idempotency.
+        raise DomainError(f"The {IDEMPOTENCY_HEADER} header must not be blank.", code="idempotency_key_invalid")
     if not key:
         if required:
             raise DomainError(

@@ -1,9 +1,28 @@
+"""The project's OpenAPI generator: drf-standardized-errors' error responses, adjusted to what the API sends.
+
+- adrf names async viewset actions alist/aretrieve/...; they are mapped back so lists are documented as
+  paginated lists with their filters and operation ids do not collide.
+- Error bodies: the generated per-field validation schema enumerates field names and codes, but the API also
+  answers ``unknown_field`` for any extra key, list indexes in ``attr`` (``items.0.quantity``) and domain codes
+  such as ``order_not_found`` (404) or ``invalid_token`` (400). 400, 401, 404 and 413 are documented as the
+  envelope with a free-form ``code`` instead; the codes an operation can return are named in its description.
+- Input serializers built on ``StrictFieldsMixin`` refuse unknown keys, so their request schemas say
+  ``additionalProperties: false`` (the read-only keys they accept and ignore are listed without a type).
+- Requests the API refuses for a reason the generic schema does not state are stated: non-empty lists
+  (``minItems``), non-blank text (``pattern: \\S``) and the one decimal spelling accepted.
+"""
+
 from typing import Any
 
+from drf_spectacular.plumbing import force_instance, get_doc
+from drf_spectacular.utils import PolymorphicProxySerializer
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ValidationErrorEnum
+from rest_framework import serializers
+from rest_framework_simplejwt.views import TokenViewBase
 
-# adrf names async viewset actions alist/aretrieve/...; map them back so the schema documents
-# lists as paginated lists with their filters and operation ids do not collide.
+from common.serializers import StrictFieldsMixin, decimal_pattern
+
 _ASYNC_ACTIONS = {
     "alist": "list",
     "aretrieve": "retrieve",
@@ -12,6 +31,40 @@ _ASYNC_ACTIONS = {
     "apartial_update": "partial_update",
     "adestroy": "destroy",
 }
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+_STRICT_DOC = get_doc(StrictFieldsMixin)
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`, `order_not_found`.")
+    detail = serializers.CharField(help_text="Human-readable message.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="The offending input field (`items.0.quantity` for list items), or null."
+    )
+
+
+class ApiClientErrorResponseSerializer(serializers.Serializer[Any]):
+    """The error envelope for client errors. Domain errors may add keys to an error (e.g. `product_id`)."""
+
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ApiErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+class ApiValidationErrorResponseSerializer(serializers.Serializer[Any]):
+    """The error envelope for invalid input: one error per problem, `attr` naming the field."""
+
+    type = serializers.ChoiceField(choices=ValidationErrorEnum.choices)
+    errors = ApiErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+ERROR_400 = PolymorphicProxySerializer(
+    component_name="ApiErrorResponse400",
+    serializers={
+        ValidationErrorEnum.VALIDATION_ERROR.value: ApiValidationErrorResponseSerializer,
+        ClientErrorEnum.CLIENT_ERROR.value: ApiClientErrorResponseSerializer,
+    },
+    resource_type_field_name="type",
+)
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
@@ -20,3 +73,83 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         if action in _ASYNC_ACTIONS:
             self.view.action = _ASYNC_ACTIONS[action]
         return super()._is_list_view(serializer)
+
+    def _get_allowed_error_status_codes(self) -> list[str]:
+        return [*super()._get_allowed_error_status_codes(), "413"]
+
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code == "413" and self.method not in _BODY_METHODS:
+            return False
+        return super()._should_add_error_response(responses, status_code)
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        from common.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "header" and parameter["name"] == IDEMPOTENCY_HEADER:
+                # Surrounding whitespace is dropped, so a blank key counts as no key.
+                parameter["schema"] = {
+                    **parameter["schema"],
+                    "minLength": 1,
+                    "maxLength": MAX_KEY_LENGTH,
+                    "pattern": r"\S",
+                }
+        return parameters
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        if self.method == "PATCH" and getattr(self.view, "patch_is_partial", True) is False:
+            # drf-spectacular documents every PATCH body as partial (all fields optional); a view that validates
+            # the whole body on PATCH says so with ``patch_is_partial = False`` and keeps its required fields.
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+    def _should_add_http401_error_response(self) -> bool:
+        # simplejwt's token views check the credentials or the refresh token in the body: a wrong one is a 401.
+        return isinstance(self.view, TokenViewBase) or super()._should_add_http401_error_response()
+
+    def _get_error_response_serializer(self, status_code: str) -> Any:
+        if status_code == "400":
+            return ERROR_400
+        if status_code in ("401", "404", "413"):
+            return ApiClientErrorResponseSerializer
+        return super()._get_error_response_serializer(status_code)
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        serializer = force_instance(serializer)
+        properties = schema.get("properties", {})
+        for name, field in serializer.fields.items():
+            prop = properties.get(name)
+            if prop is None:
+                continue
+            if isinstance(field, serializers.FileField) and prop.get("format") == "uri":
+                # Media URLs are rendered without the request (cached bodies hold no host): a path, not a full URI.
+                prop["format"] = "uri-reference"
+            if isinstance(field, serializers.DecimalField) and prop.get("type") == "string":
+                prop["pattern"] = decimal_pattern(field)
+            if direction != "request" or field.read_only:
+                continue
+            if isinstance(field, serializers.ListSerializer) and not field.allow_empty:
+                prop.setdefault("minItems", 1)
+            if (
+                isinstance(field, serializers.CharField)
+                and field.trim_whitespace
+                and not field.allow_blank
+                and prop.get("type") == "string"
+                and "pattern" not in prop
+                and "format" not in prop
+            ):
+                prop["pattern"] = r"\S"
+        if direction == "request" and isinstance(serializer, StrictFieldsMixin):
+            properties = schema.setdefault("properties", {})
+            for name in serializer.ignored_fields:
+                properties.setdefault(name, {"description": "Read-only: accepted and ignored."})
+            schema["additionalProperties"] = False
+        if schema.get("description") == _STRICT_DOC:
+            del schema["description"]
+        return schema

@@ -5,6 +5,7 @@ history and let requests through. We prefer serving customers during a cache out
 everyone; Postgres connection limits still bound the load.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +34,9 @@ class LoginRateThrottle(_RedisCacheMixin, throttling.SimpleRateThrottle):
     scope = "login"
 
     def get_cache_key(self, request: Request, view: Any) -> str:
-        email = str(request.data.get("email", "")).strip().lower() if hasattr(request, "data") else ""
+        data = getattr(request, "data", None)
+        # The body may be any JSON value (a list, a number): only an object can name an e-mail.
+        email = str(data.get("email", "")).strip().lower() if isinstance(data, Mapping) else ""
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{email}"}
 
 

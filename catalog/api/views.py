@@ -180,20 +180,31 @@ class CatalogViewSet(GenericViewSet):
         return list_key(parts, resource=resource)
 
 
+# Limits as ProductFilter enforces them (empty values are ignored, so each also admits "").
+_PRICE_BOUND = {"type": "string", "pattern": r"^(\d{1,10}(\.\d{1,4})?)?$", "example": "49.90"}
+_FILTER_VALUES = {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 200}}
 _PRODUCT_LIST_PARAMETERS = [
-    OpenApiParameter("search", str, description="Full-text search (websearch syntax: quotes, OR, -word)."),
-    OpenApiParameter("category", OpenApiTypes.UUID, description="Category id; includes all its descendants."),
-    OpenApiParameter("min_price", OpenApiTypes.DECIMAL),
-    OpenApiParameter("max_price", OpenApiTypes.DECIMAL),
     OpenApiParameter(
-        "color", {"type": "array", "items": {"type": "string"}}, explode=True, description="Any of (repeat or comma)."
+        "search",
+        {"type": "string", "maxLength": 200},
+        description="Full-text search (websearch syntax: quotes, OR, -word).",
     ),
     OpenApiParameter(
-        "size", {"type": "array", "items": {"type": "string"}}, explode=True, description="Any of (repeat or comma)."
+        "category",
+        {"oneOf": [{"type": "string", "format": "uuid"}, {"type": "string", "maxLength": 0}]},
+        description="Category id; includes all its descendants.",
     ),
+    OpenApiParameter("min_price", _PRICE_BOUND, description="Decimal, ≥ 0."),
+    OpenApiParameter("max_price", _PRICE_BOUND, description="Decimal, ≥ 0."),
+    OpenApiParameter("color", _FILTER_VALUES, explode=True, description="Any of (repeat or comma; at most 20 values)."),
+    OpenApiParameter("size", _FILTER_VALUES, explode=True, description="Any of (repeat or comma; at most 20 values)."),
     OpenApiParameter(
         "attr",
-        {"type": "array", "items": {"type": "string"}},
+        {
+            "type": "array",
+            "maxItems": 20,
+            "items": {"type": "string", "pattern": r"^[A-Za-z0-9_\-]{1,64}:.{1,200}$"},
+        },
         explode=True,
         description="`name:value`, repeatable: values of one name are OR-ed, different names AND-ed.",
     ),

@@ -61,7 +61,10 @@ class LowStockListView(GenericAPIView[Product]):
         summary="Products at or below a stock threshold",
         parameters=[
             OpenApiParameter(
-                "threshold", int, description="Defaults to each product's own low-stock threshold.", required=False
+                "threshold",
+                {"type": "integer", "minimum": 0},
+                description="Defaults to each product's own low-stock threshold.",
+                required=False,
             )
         ],
         responses={200: LowStockProductSerializer(many=True)},

@@ -20,6 +20,7 @@ from payments.api.serializers import (
     WebhookAckSerializer,
     WebhookEventInputSerializer,
 )
+from payments.providers import provider_names
 from payments.providers.webhooks import SIGNATURE_HEADER
 
 
@@ -98,6 +99,7 @@ class PaymentWebhookView(APIView):
         auth=[],
         request=WebhookEventInputSerializer,
         parameters=[
+            OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH, enum=provider_names()),
             OpenApiParameter(
                 SIGNATURE_HEADER,
                 OpenApiTypes.STR,
