@@ -8,26 +8,26 @@ from uuid import UUID
 
 from carts import anonymous
 from carts.models import CartItem
-from carts.types import CartLine, CartNotice, CartView
+from carts.types import SNAPSHOT_FIELDS, CartLine, CartNotice, CartView, ProductSnapshot
 from catalog.models import Product
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-def products_by_id(*, product_ids: Iterable[UUID]) -> dict[UUID, Product]:
+def products_by_id(*, product_ids: Iterable[UUID]) -> dict[UUID, ProductSnapshot]:
     """Every product a cart operation needs, in one query (inactive ones included, to report them)."""
     ids = set(product_ids)
     if not ids:
         return {}
-    products = Product.objects.filter(pk__in=ids).only("id", "name", "price", "stock_quantity", "is_active")
-    return {product.pk: product for product in products}
+    rows = Product.objects.filter(pk__in=ids).values_list(*SNAPSHOT_FIELDS)
+    return {row[0]: ProductSnapshot(*row) for row in rows}
 
 
 def cart_view_build(
     *,
     lines: Mapping[UUID, int],
-    products: Mapping[UUID, Product],
+    products: Mapping[UUID, ProductSnapshot],
     cart_token: str | None = None,
 ) -> tuple[CartView, list[UUID]]:
     """Price the lines at current prices; lines whose product is gone or inactive become notices.
@@ -59,27 +59,19 @@ def cart_view_build(
     return view, stale
 
 
-def user_cart_lines(*, user: User) -> tuple[dict[UUID, int], dict[UUID, Product]]:
+def user_cart_lines(*, user: User) -> tuple[dict[UUID, int], dict[UUID, ProductSnapshot]]:
     """A signed-in user's lines and their products, in one query (items joined to products)."""
-    items = (
+    rows = (
         CartItem.objects.filter(cart__user=user)
-        .select_related("product")
-        .only(
-            "product_id",
-            "quantity",
-            "product__id",
-            "product__name",
-            "product__price",
-            "product__stock_quantity",
-            "product__is_active",
-        )
         .order_by("created_at")
+        .values_list("quantity", *(f"product__{name}" for name in SNAPSHOT_FIELDS))
     )
     lines: dict[UUID, int] = {}
-    products: dict[UUID, Product] = {}
-    for item in items:
-        lines[item.product_id] = item.quantity
-        products[item.product_id] = item.product
+    products: dict[UUID, ProductSnapshot] = {}
+    for quantity, *product in rows:
+        snapshot = ProductSnapshot(*product)
+        lines[snapshot.pk] = quantity
+        products[snapshot.pk] = snapshot
     return lines, products
 
 

@@ -21,12 +21,11 @@ from django.utils import timezone
 from carts import anonymous
 from carts.models import Cart, CartItem
 from carts.selectors import cart_view_build, products_by_id, user_cart_lines
-from carts.types import CappedLine, CartMergeResult, CartNotice, CartView
+from carts.types import CappedLine, CartMergeResult, CartNotice, CartView, ProductSnapshot
 from common.errors import ConflictError, DomainError, NotFoundError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from catalog.models import Product
     from orders.models import Order
 
 MODE_ADD = "add"
@@ -45,7 +44,7 @@ def _cart_full() -> ConflictError:
     return ConflictError(f"A cart holds at most {settings.CART_MAX_LINES} different products.", code="cart_full")
 
 
-def _insufficient_stock(*, product: Product, requested: int) -> ConflictError:
+def _insufficient_stock(*, product: ProductSnapshot, requested: int) -> ConflictError:
     return ConflictError(
         f"Only {product.stock_quantity} of “{product.name}” available.",
         code="insufficient_stock",
@@ -54,18 +53,18 @@ def _insufficient_stock(*, product: Product, requested: int) -> ConflictError:
     )
 
 
-def _is_live(product: Product | None) -> bool:
+def _is_live(product: ProductSnapshot | None) -> bool:
     return product is not None and product.is_active
 
 
 def _line_check(
     *,
     lines: Mapping[UUID, int],
-    products: Mapping[UUID, Product],
+    products: Mapping[UUID, ProductSnapshot],
     product_id: UUID,
     quantity: int,
     mode: str,
-) -> tuple[Product, int]:
+) -> tuple[ProductSnapshot, int]:
     """Validate one line change against the cart as read; returns the product and the target quantity."""
     product = products.get(product_id)
     if product is None or not product.is_active:
@@ -103,7 +102,7 @@ def _user_line_write(*, user: User, product_id: UUID, quantity: int, mode: str) 
     if product_id in lines:
         CartItem.objects.filter(cart=cart, product_id=product_id).update(quantity=target, updated_at=timezone.now())
     else:
-        CartItem.objects.create(cart=cart, product=product, quantity=target)
+        CartItem.objects.create(cart=cart, product_id=product.pk, quantity=target)
     view, stale = cart_view_build(lines={**lines, product_id: target}, products=products)
     if stale:
         CartItem.objects.filter(cart=cart, product_id__in=stale).delete()

@@ -7,6 +7,20 @@ from decimal import Decimal
 from uuid import UUID
 
 
+@dataclass(frozen=True, slots=True)
+class ProductSnapshot:
+    """The product fields a cart needs, read as plain values (no model instances on the hot path)."""
+
+    pk: UUID
+    name: str
+    price: Decimal
+    stock_quantity: int
+    is_active: bool
+
+
+SNAPSHOT_FIELDS = ("id", "name", "price", "stock_quantity", "is_active")
+
+
 @dataclass(frozen=True)
 class CartLine:
     product_id: UUID

@@ -1,34 +1,96 @@
-"""Rate limits kept in their own Redis alias (``throttle``).
+"""Rate limits kept in their own Redis database (the ``throttle`` alias), one round trip per check.
 
-When Redis is unreachable the alias fails open (``IGNORE_EXCEPTIONS``): throttles then see an empty
-history and let requests through. We prefer serving customers during a cache outage to refusing
-everyone; Postgres connection limits still bound the load.
+DRF's stock throttles read the request history from the cache and write it back (two round trips and a
+pickled list per request). Here a sliding-window log lives in a Redis sorted set and one Lua script trims,
+counts and records atomically, so concurrent requests cannot both take the last slot either. Rates, scopes
+and keys are DRF's (``THROTTLE_RATES``, ``scope``, ``get_cache_key``).
+
+When Redis is unreachable the throttles fail open and let requests through: serving customers during a
+cache outage beats refusing everyone, and Postgres connection limits still bound the load.
 """
 
+import logging
+import time
+import uuid
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
+from django_redis import get_redis_connection
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.request import Request
 
+logger = logging.getLogger(__name__)
 
-class _RedisCacheMixin:
-    def __init__(self) -> None:
-        self.cache = caches[settings.THROTTLE_CACHE_ALIAS]
-        super().__init__()
+# Returns -1 when the request is allowed (and recorded), else the seconds until the oldest entry expires.
+_SLIDING_WINDOW = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+  return '-1'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
 
 
-class AnonRateThrottle(_RedisCacheMixin, throttling.AnonRateThrottle):
+_scripts: "weakref.WeakKeyDictionary[Any, Script]" = weakref.WeakKeyDictionary()
+
+
+def _script() -> Script:
+    """The registered script for the current ``throttle`` client (a new client, e.g. new settings, re-registers)."""
+    client = get_redis_connection(settings.THROTTLE_CACHE_ALIAS)
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_SLIDING_WINDOW)
+    return script
+
+
+class RedisRateThrottle(throttling.SimpleRateThrottle):
+    """DRF's SimpleRateThrottle with the check done by one atomic Redis script."""
+
+    retry_after: float | None = None
+    num_requests: int  # set by SimpleRateThrottle.__init__ from the rate
+    duration: int
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        try:
+            result = _script()(
+                keys=[f"rl:{key}"],
+                args=[time.time(), self.duration, self.num_requests, uuid.uuid4().hex],
+            )
+        except (RedisError, OSError) as exc:
+            logger.warning("Throttle store unavailable (%s); request allowed.", exc)
+            return True
+        wait = float(result)
+        if wait < 0:
+            return True
+        self.retry_after = wait
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after
+
+
+class AnonRateThrottle(RedisRateThrottle, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(_RedisCacheMixin, throttling.UserRateThrottle):
+class UserRateThrottle(RedisRateThrottle, throttling.UserRateThrottle):
     pass
 
 
-class LoginRateThrottle(_RedisCacheMixin, throttling.SimpleRateThrottle):
+class LoginRateThrottle(RedisRateThrottle):
     """5/min per client IP + submitted e-mail: brute force on one account is slowed without locking it."""
 
     scope = "login"
@@ -40,5 +102,5 @@ class LoginRateThrottle(_RedisCacheMixin, throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{email}"}
 
 
-class PaymentRateThrottle(_RedisCacheMixin, throttling.UserRateThrottle):
+class PaymentRateThrottle(RedisRateThrottle, throttling.UserRateThrottle):
     scope = "payments"
