@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -161,6 +161,34 @@ def run_wrk(
         if script:
             os.unlink(script[1])
     return parse_wrk(name, completed.stdout)
+
+
+def run_rounds(scenarios: list[tuple[str, str, str | None]], *, rounds: int = 3, **wrk_options: Any) -> list[WrkResult]:
+    """Run the scenarios interleaved, ``rounds`` times, and keep each one's median round.
+
+    On a shared machine the CPU available drifts over a minute; interleaving puts the floor and the
+    scenarios it is compared with under the same conditions, and the median drops a disturbed round.
+    """
+    runs: dict[str, list[WrkResult]] = {name: [] for name, _, _ in scenarios}
+    for _ in range(rounds):
+        for name, url, lua in scenarios:
+            print(f"→ {name}", flush=True)
+            runs[name].append(run_wrk(name, url, lua=lua, **wrk_options))
+    medians = []
+    for name, _, _ in scenarios:
+        ordered = sorted(runs[name], key=lambda result: result.requests_per_second)
+        middle = ordered[len(ordered) // 2]
+        medians.append(
+            WrkResult(
+                name,
+                middle.requests_per_second,
+                middle.p50_ms,
+                middle.p99_ms,
+                sum(result.requests for result in ordered),
+                sum(result.errors for result in ordered),
+            )
+        )
+    return medians
 
 
 def write_report(

@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import redis
@@ -57,6 +58,8 @@ class CachedBody:
     body: bytes
     etag: str
     hit: bool
+    # The generation the body belongs to (None when Redis was not consulted): aliases must use the same one.
+    generation: str | None = None
 
 
 def etag_for(body: bytes) -> str:
@@ -184,25 +187,26 @@ async def cached_body(*, scope: str, key: str, compute: Callable[[], Awaitable[b
         return CachedBody(body, etag_for(body), hit=False)
     if raw is not None:
         body, etag = _unpack(raw)
-        return CachedBody(body, etag, hit=True)
+        return CachedBody(body, etag, hit=True, generation=generation)
 
     full_key = f"{key}:{generation}"
     loop = asyncio.get_running_loop()
     inflight = _inflight.setdefault(loop, {})
     if full_key in inflight:
         body, etag = await asyncio.shield(inflight[full_key])
-        return CachedBody(body, etag, hit=True)
+        return CachedBody(body, etag, hit=True, generation=generation)
     future: asyncio.Future[tuple[bytes, str]] = loop.create_future()
     inflight[full_key] = future
     try:
+        filled_generation: str | None = generation
         try:
             body, etag, hit = await _fill(full_key, compute)
         except _REDIS_ERRORS as exc:
             outages.record(location, exc)
             body = await compute()
-            etag, hit = etag_for(body), False
+            etag, hit, filled_generation = etag_for(body), False, None
         future.set_result((body, etag))
-        return CachedBody(body, etag, hit=hit)
+        return CachedBody(body, etag, hit=hit, generation=filled_generation)
     except BaseException as exc:
         future.set_exception(exc)
         # Waiters re-raise it; mark it retrieved so an unobserved failure is not logged twice.
@@ -210,6 +214,31 @@ async def cached_body(*, scope: str, key: str, compute: Callable[[], Awaitable[b
         raise
     finally:
         del inflight[full_key]
+
+
+async def cached_alias_store(*, key: str, cached: CachedBody) -> None:
+    """Store ``cached`` under a second key of the same generation (e.g. the raw query of a list page).
+
+    The alias lives in the generation the body was computed in, so a write that bumped the generation
+    meanwhile leaves the alias unreachable, exactly like the entry itself.
+    """
+    if cached.generation is None:
+        return
+    location = _location()
+    if outages.is_down(location):
+        return
+    client, _ = _client()
+    try:
+        await client.set(f"{key}:{cached.generation}", _pack(cached.body, cached.etag), ex=settings.CATALOG_CACHE_TTL)
+    except _REDIS_ERRORS as exc:
+        outages.record(location, exc)
+
+
+def raw_list_key(params: Iterable[tuple[str, list[str]]], *, origin: str, resource: str) -> str:
+    """A key from the query string as sent (names sorted, values in order), checked before validation."""
+    query = urlencode(sorted(params), doseq=True)
+    digest = hashlib.blake2b(f"{origin}?{query}".encode(), digest_size=16).hexdigest()
+    return f"{KEY_PREFIX}:{resource}:rawlist:{digest}"
 
 
 async def cached_peek(*, scope: str, key: str) -> CachedBody | None:

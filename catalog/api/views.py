@@ -39,12 +39,14 @@ from catalog.api.serializers import (
 from catalog.cache import (
     LIST_NAMESPACE,
     CachedBody,
+    cached_alias_store,
     cached_body,
     cached_peek,
     detail_key,
     etag_for,
     list_key,
     product_scope,
+    raw_list_key,
 )
 from catalog.filters import ORDERING_CHOICES, product_query_clean
 from catalog.models import Category, Product
@@ -129,19 +131,29 @@ class CatalogViewSet(GenericViewSet):
             or "text/html" in request.headers.get("Accept", "")
         ):
             return None
-        location = self._cache_location(
-            self.action_map.get("get"), request.GET, request.build_absolute_uri("/"), kwargs
-        )
+        action = self.action_map.get("get")
+        origin = request.build_absolute_uri("/")
+        alias = self._raw_alias(action, request.GET, origin)
+        if alias is not None and (cached := await cached_peek(scope=LIST_NAMESPACE, key=alias)) is not None:
+            return self._hit_response(request, cached, with_etag=False)
+        location = self._cache_location(action, request.GET, origin, kwargs)
         if location is None:
             return None
         scope, key, with_etag = location
         cached = await cached_peek(scope=scope, key=key)
         if cached is None:
             return None
+        return self._hit_response(request, cached, with_etag=with_etag)
+
+    def _hit_response(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:
         response = self._respond(request, cached, with_etag=with_etag)
         response["Allow"] = ", ".join(self.allowed_methods)
         response["Vary"] = "Accept, Authorization"
         return response
+
+    def _raw_alias(self, action: str | None, params: QueryDict, origin: str) -> str | None:
+        """Key of a list page by its query string as sent: a hit skips validating the filters."""
+        return None
 
     def _cache_location(
         self, action: str | None, params: QueryDict, origin: str, kwargs: dict[str, Any]
@@ -222,6 +234,9 @@ class ProductViewSet(CatalogViewSet):
     queryset = Product.objects.all()
     serializer_class = ProductSerializer
 
+    def _raw_alias(self, action: str | None, params: QueryDict, origin: str) -> str | None:
+        return raw_list_key(params.lists(), origin=origin, resource="products") if action == "alist" else None
+
     def _cache_location(
         self, action: str | None, params: QueryDict, origin: str, kwargs: dict[str, Any]
     ) -> tuple[str, str, bool] | None:
@@ -254,14 +269,16 @@ class ProductViewSet(CatalogViewSet):
     async def alist(self, request: Request) -> HttpResponseBase:
         staff = _is_staff_reader(request)
         search = selectors.product_search(params=request.query_params, include_inactive=staff)
+        origin = request.build_absolute_uri("/")
         cached = await self._read(
             request,
             scope=LIST_NAMESPACE,
-            key=self._list_key(
-                request.query_params, request.build_absolute_uri("/"), search.cleaned, resource="products"
-            ),
+            key=self._list_key(request.query_params, origin, search.cleaned, resource="products"),
             compute=lambda: self._product_page(search, request),
         )
+        alias = self._raw_alias("alist", request.query_params, origin)
+        if not staff and alias is not None:
+            await cached_alias_store(key=alias, cached=cached)
         return self._respond(request, cached, with_etag=False)
 
     @extend_schema(

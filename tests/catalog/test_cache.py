@@ -251,3 +251,42 @@ def test_anonymous_hits_need_no_database(api_client: APIClient, django_assert_nu
         assert api_client.get(PRODUCTS, {"color": "red"})["X-Cache"] == "HIT"
     # An invalid query never reaches the cache: it is refused by the validating path.
     assert api_client.get(PRODUCTS, {"min_price": "x"}).status_code == 400
+
+
+def test_raw_query_alias_is_served_without_validation_and_never_stale(
+    api_client: APIClient, manager_client: APIClient
+) -> None:
+    from django_redis import get_redis_connection
+
+    product = ProductFactory.create(attributes={"color": "red"})
+    query = {"color": "red", "ordering": "price"}
+    assert api_client.get(PRODUCTS, query)["X-Cache"] == "MISS"
+    redis = get_redis_connection("default")
+    assert redis.keys("*rawlist*"), "the first read stores the page under its raw query too"
+
+    # A different spelling of the same query validates to the same entry, then gets its own alias.
+    assert api_client.get(f"{PRODUCTS}?ordering=price&color=red")["X-Cache"] == "HIT"
+    assert api_client.get(PRODUCTS, query)["X-Cache"] == "HIT"
+
+    assert manager_client.patch(product_url(product), {"price": "12.00"}, format="json").status_code == 200
+    fresh = api_client.get(PRODUCTS, query)
+    assert fresh["X-Cache"] == "MISS"  # the alias belonged to the old generation
+    assert fresh.json()["results"][0]["price"] == "12.00"
+
+
+def test_alias_of_a_fill_racing_a_write_is_never_served() -> None:
+    from catalog.cache import cached_alias_store, cached_peek
+
+    calls: list[str] = []
+
+    async def stale_then_bumped() -> bytes:
+        calls.append("compute")
+        generations_bump()  # a write commits while the page is rendered
+        return b'{"price":"10.00"}'
+
+    async def fill_and_alias() -> Any:
+        cached = await cached_body(scope=LIST_NAMESPACE, key="catalog:test:canonical", compute=stale_then_bumped)
+        await cached_alias_store(key="catalog:test:alias", cached=cached)
+        return await cached_peek(scope=LIST_NAMESPACE, key="catalog:test:alias")
+
+    assert async_to_sync(fill_and_alias)() is None
