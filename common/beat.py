@@ -1,4 +1,4 @@
-"""Periodic tasks are created by migrations, never by hand in the admin: one helper builds that operation."""
+"""Periodic tasks are created by migrations, never by hand in the admin: one function builds that operation."""
 
 from typing import Any
 

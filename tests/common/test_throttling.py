@@ -59,3 +59,33 @@ def test_no_rate_means_no_limit():
         THROTTLE_RATES = {"login": None}
 
     assert all(Unlimited().allow_request(_request(), None) for _ in range(10))
+
+
+def test_script_is_reloaded_after_redis_forgets_it():
+    from django_redis import get_redis_connection
+
+    assert FiveAMinute().allow_request(_request(), None) is True
+    get_redis_connection("throttle").script_flush()  # e.g. Redis restarted
+    assert FiveAMinute().allow_request(_request(), None) is True
+
+
+def test_checks_from_many_threads_keep_no_clients_alive():
+    """Each thread (as each ASGI request) gets its own cache client; none may outlive its thread."""
+    import gc
+
+    import redis
+
+    def checks(threads: int) -> None:
+        for _ in range(threads):
+            thread = threading.Thread(target=lambda: FiveAMinute().allow_request(_request("t@example.com"), None))
+            thread.start()
+            thread.join()
+
+    def live_clients() -> int:
+        gc.collect()
+        return sum(isinstance(obj, redis.Redis) for obj in gc.get_objects())
+
+    checks(5)
+    before = live_clients()
+    checks(40)
+    assert live_clients() <= before
