@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import WrkResult, django_setup, fetch, run_wrk, server, write_report
+from bench.common import WrkResult, cpu_note, django_setup, fetch, run_wrk, server, server_cpu_seconds, write_report
 
 CART_LINES = 5
 CART_POOL = 64
@@ -47,10 +47,6 @@ end
 """
 
 
-def _mean_of(values: list[float]) -> float:
-    return sum(values) / len(values)
-
-
 def _mean(name: str, runs: list[WrkResult]) -> WrkResult:
     return WrkResult(
         name,
@@ -60,24 +56,6 @@ def _mean(name: str, runs: list[WrkResult]) -> WrkResult:
         sum(r.requests for r in runs),
         sum(r.errors for r in runs),
     )
-
-
-def _server_cpu_seconds(port: int) -> float:
-    """CPU time used so far by the gunicorn master and workers serving ``port`` (from /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if "gunicorn" not in cmdline or f"127.0.0.1:{port}" not in cmdline:
-                continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def _prepare() -> tuple[list[str], list[str]]:
@@ -140,11 +118,11 @@ def main() -> None:
         for name, url, headers, lua in scenarios:
             print(f"→ {name}", flush=True)
             run_wrk(name, url, connections=args.connections, duration_s=2, headers=headers, lua=lua, warmup_s=0)
-            cpu_before = _server_cpu_seconds(port)
+            cpu_before = server_cpu_seconds(port)
             result = run_wrk(
                 name, url, connections=args.connections, duration_s=args.duration, headers=headers, lua=lua, warmup_s=0
             )
-            cpu_ms.setdefault(name, []).append((_server_cpu_seconds(port) - cpu_before) * 1000 / result.requests)
+            cpu_ms.setdefault(name, []).append((server_cpu_seconds(port) - cpu_before) * 1000 / result.requests)
             results.append(result)
     # The machine is shared with PostgreSQL, Redis and wrk: the floor is measured before and after the cart
     # scenarios and averaged, so drift during the run does not flatter or penalise the ratios.
@@ -168,15 +146,9 @@ def main() -> None:
             "before and a run after the cart scenarios ({}).".format(
                 " and ".join(f"{r.requests_per_second:,.0f} req/s" for r in floors)
             ),
-            "Server CPU per request (less sensitive to other load on the machine than req/s): "
-            + ", ".join(f"{name} {_mean_of(v):.2f} ms" for name, v in cpu_ms.items())
-            + "; the floor's CPU per request divided by a scenario's is its CPU-bound ratio: "
-            + ", ".join(
-                f"{name} {_mean_of(cpu_ms[FLOOR]) / _mean_of(v):.2f}" for name, v in cpu_ms.items() if name != FLOOR
-            )
-            + ".",
+            cpu_note(cpu_ms, floor=FLOOR),
             f"{EMPTY} answers an empty cart without touching the cart store or PostgreSQL: it is the cost of a "
-            "sync DRF view under ASGI (a thread per request) plus the anonymous throttle's two Redis round trips, "
+            "sync DRF view under ASGI (a thread per request) plus the anonymous throttle's Redis round trip, "
             "which the async floor view does not pay; (b) and (c) add the cart's own work to it.",
             f"(b) reads one {CART_LINES}-line cart; (c) adds one unit to a line of {CART_POOL} carts in turn.",
         ],

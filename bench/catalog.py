@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import WrkResult, django_setup, fetch, run_rounds, run_wrk, server, write_report
+from bench.common import WrkResult, cpu_note, django_setup, fetch, run_rounds, run_wrk, server, write_report
 
 LIST_QUERY = "/api/v1/products/?page_size=20"
 FILTERED_LUA = """
@@ -75,6 +75,7 @@ def main() -> None:
             if status != 200 or headers.get("X-Cache") != "HIT":
                 raise SystemExit(f"cache not warm for {url}: {status} {headers}")
         wrk = {"connections": args.connections, "duration_s": args.duration}
+        cpu_ms: dict[str, list[float]] = {}
         results += run_rounds(
             [
                 ("(a) floor: constant JSON", f"{base}/bench/floor/", None),
@@ -82,6 +83,8 @@ def main() -> None:
                 ("(c) cached list", listing, None),
             ],
             rounds=args.rounds,
+            cpu_ms=cpu_ms,
+            port=int(base.rsplit(":", 1)[1]),
             **wrk,
         )
         for name, lua in (("(d) uncached filtered list", FILTERED_LUA), ("(e) search (uncached)", SEARCH_LUA)):
@@ -101,6 +104,7 @@ def main() -> None:
             "warm-up, on the same machine as the server, PostgreSQL and Redis. (a)-(c) run interleaved in "
             f"{args.rounds} rounds and each row is its median round, so the floor and the cached reads are "
             "measured under the same conditions.",
+            cpu_note(cpu_ms, floor="(a) floor: constant JSON"),
             "(d) and (e) draw a random price bound per request, so nearly every request misses the cache "
             "(and then pays for writing the entry).",
         ],

@@ -163,17 +163,47 @@ def run_wrk(
     return parse_wrk(name, completed.stdout)
 
 
-def run_rounds(scenarios: list[tuple[str, str, str | None]], *, rounds: int = 3, **wrk_options: Any) -> list[WrkResult]:
+def server_cpu_seconds(port: int) -> float:
+    """CPU time used so far by the gunicorn master and workers serving ``port`` (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "gunicorn" not in cmdline or f"127.0.0.1:{port}" not in cmdline:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def run_rounds(
+    scenarios: list[tuple[str, str, str | None]],
+    *,
+    rounds: int = 3,
+    cpu_ms: dict[str, list[float]] | None = None,
+    port: int | None = None,
+    **wrk_options: Any,
+) -> list[WrkResult]:
     """Run the scenarios interleaved, ``rounds`` times, and keep each one's median round.
 
     On a shared machine the CPU available drifts over a minute; interleaving puts the floor and the
     scenarios it is compared with under the same conditions, and the median drops a disturbed round.
+    With ``cpu_ms`` and ``port``, the server's CPU milliseconds per request of each run are recorded too.
     """
     runs: dict[str, list[WrkResult]] = {name: [] for name, _, _ in scenarios}
     for _ in range(rounds):
         for name, url, lua in scenarios:
             print(f"→ {name}", flush=True)
-            runs[name].append(run_wrk(name, url, lua=lua, **wrk_options))
+            before = server_cpu_seconds(port) if port is not None else 0.0
+            result = run_wrk(name, url, lua=lua, **wrk_options)
+            runs[name].append(result)
+            if cpu_ms is not None and port is not None and result.requests:
+                cpu_ms.setdefault(name, []).append((server_cpu_seconds(port) - before) * 1000 / result.requests)
     medians = []
     for name, _, _ in scenarios:
         ordered = sorted(runs[name], key=lambda result: result.requests_per_second)
@@ -189,6 +219,21 @@ def run_rounds(scenarios: list[tuple[str, str, str | None]], *, rounds: int = 3,
             )
         )
     return medians
+
+
+def cpu_note(cpu_ms: dict[str, list[float]], *, floor: str) -> str:
+    """A report line with each scenario's server CPU per request and its CPU-bound ratio to the floor."""
+
+    def mean(values: list[float]) -> float:
+        return sum(values) / len(values)
+
+    return (
+        "Server CPU per request (less sensitive to other load on the machine than req/s): "
+        + ", ".join(f"{name} {mean(values):.2f} ms" for name, values in cpu_ms.items())
+        + "; the floor's CPU per request divided by a scenario's is its CPU-bound ratio: "
+        + ", ".join(f"{name} {mean(cpu_ms[floor]) / mean(v):.2f}" for name, v in cpu_ms.items() if name != floor)
+        + "."
+    )
 
 
 def write_report(
