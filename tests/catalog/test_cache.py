@@ -290,3 +290,13 @@ def test_alias_of_a_fill_racing_a_write_is_never_served() -> None:
         return await cached_peek(scope=LIST_NAMESPACE, key="catalog:test:alias")
 
     assert async_to_sync(fill_and_alias)() is None
+
+
+def test_catalog_routes_are_async_views() -> None:
+    """Reads run on the event loop (no thread per request); the viewsets declare it instead of re-deriving it."""
+    from inspect import iscoroutinefunction
+
+    from django.urls import resolve
+
+    for path in (PRODUCTS, "/api/v1/categories/", "/api/v1/products/00000000-0000-0000-0000-000000000000/"):
+        assert iscoroutinefunction(resolve(path).func), path
