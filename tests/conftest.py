@@ -4,10 +4,10 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from tests.factories import UserFactory
+from tests.support import client_for
 
 
 @pytest.fixture(autouse=True)
@@ -27,18 +27,9 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-def bearer(user: User) -> str:
-    return f"Bearer {RefreshToken.for_user(user).access_token}"
-
-
 @pytest.fixture
 def auth_client() -> Callable[[User], APIClient]:
-    def make(user: User) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=bearer(user))
-        return client
-
-    return make
+    return client_for
 
 
 @pytest.fixture

@@ -1,17 +1,21 @@
-"""Helpers for tests that run real processes (Celery workers) against the test database."""
+"""Helpers for tests that run real threads or processes (Celery workers) against the test database."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,3 +92,71 @@ def wait_for_mail(mail_dir: Path, recipient: str, timeout: float = 60) -> str:
             return found[0]
         time.sleep(0.2)
     raise AssertionError(f"no e-mail to {recipient} within {timeout}s")
+
+
+def bearer(user: Any) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=bearer(user))
+    return client
+
+
+def connect_with_retry(*, timeout: float = 60.0) -> None:
+    """Open this thread's connection, waiting while a shared server is at ``max_connections``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def run_concurrently(count: int, work: Callable[[int], Any], *, reraise: bool = False) -> list[Any]:
+    """Start ``count`` threads together and return each one's result, or the exception it raised.
+
+    Every thread connects first, then all wait on a barrier, so the work really overlaps. With ``reraise``
+    the first exception is raised instead of returned. A thread still running after two minutes fails
+    the test (a lock wait that never ended).
+    """
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def worker(index: int) -> None:
+        try:
+            try:
+                connect_with_retry()
+            except Exception:
+                barrier.abort()
+                raise
+            barrier.wait(timeout=60)
+            results[index] = work(index)
+        except Exception as exc:  # surfaced to the caller, which asserts on it
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung (lock wait that never ended?)"
+    if reraise:
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+    return results
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.02)

@@ -1,16 +1,15 @@
-import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
 from tests.factories import UserFactory
+from tests.support import run_concurrently
 
 PASSWORD = "S3cure-pass-word"
 pytestmark = pytest.mark.django_db
@@ -115,24 +114,9 @@ def test_logout_with_garbage_token_is_400(customer_client):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_double_refresh_yields_at_most_one_pair(customer):
     refresh = str(RefreshToken.for_user(customer))
-    barrier = threading.Barrier(8)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def use_token() -> None:
-        try:
-            barrier.wait()
-            status = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": refresh}).status_code
-            with lock:
-                statuses.append(status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=use_token) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_concurrently(
+        8, lambda _: APIClient().post("/api/v1/auth/token/refresh/", {"refresh": refresh}).status_code, reraise=True
+    )
     assert sorted(statuses) == [200] + [401] * 7
 
 

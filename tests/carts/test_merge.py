@@ -1,9 +1,6 @@
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -15,6 +12,7 @@ from catalog.models import Product
 from tests.carts.conftest import LOGIN_URL, MERGE_URL, PASSWORD, add, guest_cart, quantities
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.carts import CartFactory, CartItemFactory
+from tests.support import client_for, run_concurrently
 
 
 def user_quantities(user: User) -> dict[str, int]:
@@ -181,29 +179,6 @@ class TestLoginMerge:
         assert redis_cart_lines(token) == {str(product.pk): 1}
 
 
-def _run_concurrently(count: int, target: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            results.append(target())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_merges_of_one_token_add_it_once(cart_redis: Any) -> None:
     user = UserFactory.create()
@@ -211,7 +186,7 @@ def test_concurrent_merges_of_one_token_add_it_once(cart_redis: Any) -> None:
     CartItemFactory.create(cart=CartFactory.create(user=user), product=first, quantity=1)
     token = guest_cart([(first, 2), (second, 3)])
 
-    results = _run_concurrently(6, lambda: cart_merge(user=user, cart_token=token))
+    results = run_concurrently(6, lambda _: cart_merge(user=user, cart_token=token), reraise=True)
 
     assert user_quantities(user) == {str(first.pk): 3, str(second.pk): 3}
     assert sorted(r.merged_lines for r in results) == [0, 0, 0, 0, 0, 2]
@@ -223,16 +198,13 @@ def test_concurrent_merges_over_http_for_a_user_without_cart() -> None:
     user = UserFactory.create()
     product = ProductFactory.create(stock=50)
     token = guest_cart([(product, 4)])
-    from tests.conftest import bearer
 
-    def merge() -> int:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=bearer(user))
-        response = client.post(MERGE_URL, {"cart_token": token})
+    def merge(_: int) -> int:
+        response = client_for(user).post(MERGE_URL, {"cart_token": token})
         assert response.status_code == 200, response.json()
         return int(response.json()["merged_lines"])
 
-    assert sorted(_run_concurrently(4, merge)) == [0, 0, 0, 1]
+    assert sorted(run_concurrently(4, merge, reraise=True)) == [0, 0, 0, 1]
     assert user_quantities(user) == {str(product.pk): 4}
 
 
@@ -241,10 +213,10 @@ def test_concurrent_guest_adds_never_exceed_stock(redis_cart_lines: Any) -> None
     product = ProductFactory.create(stock=5)
     token = guest_cart([(product, 1)])
 
-    def add_two() -> int:
+    def add_two(_: int) -> int:
         return add(APIClient(), product, 2, token).status_code
 
-    statuses = _run_concurrently(6, add_two)
+    statuses = run_concurrently(6, add_two, reraise=True)
 
     assert sorted(statuses) == [201, 201, 409, 409, 409, 409]
     assert redis_cart_lines(token) == {str(product.pk): 5}

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
@@ -13,6 +13,7 @@ from catalog.cache import LIST_NAMESPACE, cached_body, generations_bump
 from catalog.services import catalog_cache_invalidate
 from tests.catalog.conftest import PRODUCTS, names, product_url
 from tests.factories import CategoryFactory, ProductFactory
+from tests.support import run_concurrently
 
 # Writes invalidate on commit, so these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -216,23 +217,12 @@ def test_concurrent_misses_cause_one_database_fill(product_queries: list[str], p
     product = ProductFactory.create(attributes={"color": "red"})
     url = f"{PRODUCTS}?color=red&ordering=price" if path == "list" else product_url(product)
     readers = 12
-    barrier = threading.Barrier(readers)
-    results: list[tuple[int, str]] = []
 
-    def read() -> None:
-        try:
-            client = APIClient()
-            barrier.wait()
-            response = client.get(url)
-            results.append((response.status_code, response["X-Cache"]))
-        finally:
-            connections.close_all()
+    def read(_: int) -> tuple[int, str]:
+        response = APIClient().get(url)
+        return response.status_code, response["X-Cache"]
 
-    threads = [threading.Thread(target=read) for _ in range(readers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(readers, read, reraise=True)
 
     assert len(results) == readers
     assert all(code == 200 for code, _ in results)

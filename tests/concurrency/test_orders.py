@@ -4,7 +4,6 @@ Each worker thread gets its own database connection (Django connections are per 
 closes it when done; a barrier releases all workers at once to maximise overlap.
 """
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -22,31 +21,14 @@ from orders.models import Order, OrderStatus, OrderStatusEvent
 from orders.services import order_cancel, order_place, order_transition
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.orders import make_order
+from tests.support import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _run_concurrently(workers: list[Callable[[], Any]]) -> list[Any]:
     """Run every callable in its own thread, started together; return each result or raised exception."""
-    barrier = threading.Barrier(len(workers))
-    results: list[Any] = [None] * len(workers)
-
-    def target(index: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work()
-        except BaseException as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung (lock wait that never ended?)"
-    return results
+    return run_concurrently(len(workers), lambda index: workers[index]())
 
 
 def _outcome(result: Any) -> str:

@@ -11,9 +11,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import Product
 from orders.models import Order
-from tests.conftest import bearer
 from tests.factories import ProductFactory, UserFactory
-from tests.support import current_database_url
+from tests.support import bearer, current_database_url
 
 
 @pytest.mark.slow

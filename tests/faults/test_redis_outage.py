@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.conftest import bearer
 from tests.factories import ProductFactory, UserFactory
+from tests.support import bearer
 
 DEAD = "redis://127.0.0.1:1"
 

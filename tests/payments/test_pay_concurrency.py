@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 from tests.factories.orders import make_order
 from tests.factories.payments import signed_webhook
 from tests.payments.conftest import WEBHOOK_URL, pay
-from tests.payments.threads import client_for, connect_with_retry, run_concurrently, wait_for
+from tests.support import client_for, connect_with_retry, run_concurrently, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

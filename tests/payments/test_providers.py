@@ -1,15 +1,13 @@
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from payments.models import FakeCharge, FakeChargeOutcome
 from payments.providers import UnknownProviderError, provider_get, provider_names
 from payments.providers.base import ChargeStatus, PaymentProvider, ProviderError
 from payments.providers.fake import FakeProvider, succeeded_charge_count
 from payments.services import provider_idempotency_key
-from tests.payments.threads import connect_with_retry
+from tests.support import run_concurrently
 
 AMOUNT = Decimal("49.00")
 
@@ -67,24 +65,9 @@ def test_same_key_with_other_parameters_is_an_error():
 
 @pytest.mark.django_db(transaction=True)
 def test_same_key_from_many_threads_charges_once():
-    results: list[object] = []
-    barrier = threading.Barrier(8)
-
-    def worker() -> None:
-        try:
-            connect_with_retry()
-            barrier.wait()
-            results.append(charge(key="shared"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_concurrently(8, lambda _: charge(key="shared"), reraise=True)
     assert len(results) == 8
-    assert len({r.transaction_id for r in results}) == 1  # type: ignore[attr-defined]
+    assert len({r.transaction_id for r in results}) == 1
     assert succeeded_charge_count() == 1
 
 

@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +21,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -37,7 +35,7 @@ from payments.models import Payment, PaymentStatus
 from tests.factories import ProductFactory, UserFactory
 from tests.factories.orders import make_order
 from tests.factories.payments import signed_webhook
-from tests.support import ROOT
+from tests.support import ROOT, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -409,25 +407,6 @@ def test_manager_is_refused_on_admin_only_user_management(manager_client: APICli
 # --- API6:2023 Unrestricted Access to Sensitive Business Flows ----------------------------------------------
 
 
-def _in_threads(count: int, work: Callable[[int], int]) -> list[int]:
-    barrier = threading.Barrier(count)
-    results: list[int] = [0] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_last_item_is_sold_once_under_a_race() -> None:
     product = ProductFactory.create(stock=1)
@@ -439,7 +418,7 @@ def test_last_item_is_sold_once_under_a_race() -> None:
         body = {"items": [{"product_id": str(product.pk), "quantity": 1}]}
         return client.post("/api/v1/orders/", body, format="json").status_code
 
-    statuses = _in_threads(len(buyers), buy)
+    statuses = run_concurrently(len(buyers), buy, reraise=True)
     assert sorted(statuses) == [201] + [409] * (len(buyers) - 1)
     product.refresh_from_db()
     assert product.stock_quantity == 0
@@ -466,7 +445,7 @@ def test_an_order_is_charged_once_under_concurrent_payments(monkeypatch: pytest.
             HTTP_IDEMPOTENCY_KEY=f"attempt-{index}",
         ).status_code
 
-    statuses = _in_threads(5, pay)
+    statuses = run_concurrently(5, pay, reraise=True)
     assert statuses.count(201) == 1
     assert set(statuses) <= {201, 409}
     assert Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).count() == 1
