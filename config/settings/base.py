@@ -77,17 +77,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+
+
 # psycopg connection pool (replaces CONN_MAX_AGE). Under ASGI every request runs its sync code in a thread
 # of its own: persistent connections pile up per thread, and without them each request pays a new
 # PostgreSQL connection (~10 ms here). Production and benchmark settings turn it on by default.
-DATABASE_POOL_OPTIONS = {
-    "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-    "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
-}
-if env.bool("DATABASE_POOL", default=False):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
+def database_pool_configure(*, default: bool) -> None:
+    """Use the pool when DATABASE_POOL says so (``default`` when unset); each settings module picks the default."""
+    if env.bool("DATABASE_POOL", default=default):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
+
+
+database_pool_configure(default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,7 +1,7 @@
 """Benchmark settings: production-like (DEBUG off, JSON only) plus the constant-JSON floor view."""
 
 from .base import *  # noqa: F403
-from .base import DATABASE_POOL_OPTIONS, DATABASES, REST_FRAMEWORK, env
+from .base import REST_FRAMEWORK, database_pool_configure
 
 DEBUG = False
 ROOT_URLCONF = "config.urls_bench"
@@ -14,7 +14,5 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "payments": "10/min",
 }
 # As in production: a connection pool, not per-thread persistent connections (which pile up under ASGI).
-if env.bool("DATABASE_POOL", default=True):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
+database_pool_configure(default=True)
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,10 +1,8 @@
 from .base import *  # noqa: F403
-from .base import DATABASE_POOL_OPTIONS, DATABASES, REST_FRAMEWORK, env
+from .base import REST_FRAMEWORK, database_pool_configure, env
 
 DEBUG = False
-if env.bool("DATABASE_POOL", default=True):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
+database_pool_configure(default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
