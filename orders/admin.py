@@ -36,25 +36,25 @@ class OrderStatusEventInline(admin.TabularInline[OrderStatusEvent, Order]):
         return False
 
 
-def _run_for_each(
-    modeladmin: admin.ModelAdmin[Order],
-    request: HttpRequest,
-    queryset: QuerySet[Order],
-    action: Callable[[Order, User], Order],
-    verb: str,
-) -> None:
-    """Apply a lifecycle action order by order, so one refused transition does not stop the others."""
-    done, refused = 0, []
-    for order in queryset:
-        try:
-            action(order, request.user)  # type: ignore[arg-type]
-            done += 1
-        except DomainError as exc:
-            refused.append(f"{order.pk}: {exc.detail}")
-    if done:
-        modeladmin.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
-    for message in refused:
-        modeladmin.message_user(request, message, messages.ERROR)
+def _lifecycle_action(name: str, description: str, verb: str, apply: Callable[[Order, User], Order]) -> Any:
+    """An admin action applying ``apply`` order by order, so one refused transition does not stop the others."""
+
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin[Order], request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done, refused = 0, []
+        for order in queryset:
+            try:
+                apply(order, request.user)  # type: ignore[arg-type]
+                done += 1
+            except DomainError as exc:
+                refused.append(f"{order.pk}: {exc.detail}")
+        if done:
+            modeladmin.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+        for message in refused:
+            modeladmin.message_user(request, message, messages.ERROR)
+
+    action.__name__ = name
+    return action
 
 
 @admin.register(Order)
@@ -68,40 +68,29 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     date_hierarchy = "created_at"
     readonly_fields = ["id", "user", "status", "total_amount", "expires_at", "created_at", "updated_at"]
     inlines = [OrderItemInline, OrderStatusEventInline, PaymentInline]
-    actions = ["mark_processing", "mark_shipped", "cancel_orders"]
+    actions = [
+        _lifecycle_action(
+            "mark_processing",
+            "Mark selected orders as processing",
+            "moved to processing",
+            lambda order, user: order_transition(order_id=order.pk, to_status=OrderStatus.PROCESSING, actor=user),
+        ),
+        _lifecycle_action(
+            "mark_shipped",
+            "Mark selected orders as shipped (e-mails the customer)",
+            "shipped",
+            lambda order, user: order_transition(order_id=order.pk, to_status=OrderStatus.SHIPPED, actor=user),
+        ),
+        _lifecycle_action(
+            "cancel_orders",
+            "Cancel selected orders (stock is returned)",
+            "cancelled",
+            lambda order, user: order_cancel(order_id=order.pk, actor=user),
+        ),
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.action(description="Mark selected orders as processing")
-    def mark_processing(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        _run_for_each(
-            self,
-            request,
-            queryset,
-            lambda order, user: order_transition(order_id=order.pk, to_status=OrderStatus.PROCESSING, actor=user),
-            "moved to processing",
-        )
-
-    @admin.action(description="Mark selected orders as shipped (e-mails the customer)")
-    def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        _run_for_each(
-            self,
-            request,
-            queryset,
-            lambda order, user: order_transition(order_id=order.pk, to_status=OrderStatus.SHIPPED, actor=user),
-            "shipped",
-        )
-
-    @admin.action(description="Cancel selected orders (stock is returned)")
-    def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        _run_for_each(
-            self,
-            request,
-            queryset,
-            lambda order, user: order_cancel(order_id=order.pk, actor=user),
-            "cancelled",
-        )
