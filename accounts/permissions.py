@@ -23,18 +23,3 @@ class IsManagerOrAdmin(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return _role_in(request, {"admin", "manager"})
-
-
-class IsOwnerOrStaff(BasePermission):
-    """Object-level: the object's ``user`` is the requester, or the requester is a manager/admin.
-
-    Views should also scope their querysets so another customer's object is a 404, not a 403.
-    """
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated)
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        if _role_in(request, {"admin", "manager"}):
-            return True
-        return getattr(obj, "user_id", None) == request.user.pk

@@ -6,7 +6,7 @@ from uuid import UUID
 from django.db.models import Prefetch, QuerySet
 
 from common.errors import NotFoundError
-from orders.models import Order, OrderItem, OrderStatusEvent
+from orders.models import Order, OrderItem
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,7 +29,3 @@ def order_get(*, user: User, order_id: UUID) -> Order:
     if order is None:
         raise NotFoundError("Order not found.", code="order_not_found")
     return order
-
-
-def order_status_history(*, order_id: UUID) -> QuerySet[OrderStatusEvent]:
-    return OrderStatusEvent.objects.filter(order_id=order_id).select_related("actor").order_by("created_at")
