@@ -15,7 +15,7 @@
 from typing import Any
 
 from drf_spectacular.plumbing import force_instance, get_doc
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ValidationErrorEnum
 from rest_framework import serializers
@@ -55,6 +55,29 @@ class ApiValidationErrorResponseSerializer(serializers.Serializer[Any]):
 
     type = serializers.ChoiceField(choices=ValidationErrorEnum.choices)
     errors = ApiErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+class DomainErrorSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Stable error code, e.g. `insufficient_stock`.")
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+    product_id = serializers.UUIDField(required=False, help_text="Set on per-product stock errors.")
+    requested = serializers.IntegerField(required=False)
+    available = serializers.IntegerField(required=False)
+    current_status = serializers.CharField(required=False, help_text="Set on `invalid_transition`.")
+    order_status = serializers.CharField(required=False, help_text="With `order_not_payable`: the order's status.")
+
+
+# The error envelope as views document it next to a business-rule failure (409 conflicts, 502 provider
+# errors; payments also lists its 400s here). Built inline because a serializer field called ``errors``
+# would shadow ``Serializer.errors``.
+DomainErrorResponseSerializer = inline_serializer(
+    name="DomainErrorResponse",
+    fields={
+        "type": serializers.ChoiceField(choices=["validation_error", "client_error", "server_error"]),
+        "errors": DomainErrorSerializer(many=True),
+    },
+)
 
 
 ERROR_400 = PolymorphicProxySerializer(

@@ -23,8 +23,8 @@ from carts.api.serializers import (
 from carts.types import CartView
 from common.errors import ServiceUnavailableError
 from common.idempotency import idempotent_response
+from common.schema import DomainErrorResponseSerializer
 from common.throttling import AnonRateThrottle, UserRateThrottle
-from inventory.api.serializers import DomainErrorResponseSerializer
 
 logger = logging.getLogger(__name__)
 

@@ -1,31 +1,9 @@
-from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from catalog.models import Product
 from common.serializers import StrictFieldsMixin
 from inventory.models import MovementReason, StockMovement
 from inventory.services import ADJUSTMENT_REASONS
-
-
-class DomainErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable error code, e.g. `insufficient_stock`.")
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-    product_id = serializers.UUIDField(required=False, help_text="Set on per-product stock errors.")
-    requested = serializers.IntegerField(required=False)
-    available = serializers.IntegerField(required=False)
-    current_status = serializers.CharField(required=False, help_text="Set on `invalid_transition`.")
-
-
-# The standard error envelope for business-rule failures (409 conflicts and similar). Built inline
-# because a serializer field called ``errors`` would shadow ``Serializer.errors``.
-DomainErrorResponseSerializer = inline_serializer(
-    name="DomainErrorResponse",
-    fields={
-        "type": serializers.ChoiceField(choices=["client_error", "server_error"]),
-        "errors": DomainErrorSerializer(many=True),
-    },
-)
 
 
 class StockAdjustInputSerializer(StrictFieldsMixin, serializers.Serializer):

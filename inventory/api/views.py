@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsManagerOrAdmin
 from catalog.models import Product
+from common.schema import DomainErrorResponseSerializer
 from inventory import selectors, services
 from inventory.api.serializers import (
-    DomainErrorResponseSerializer,
     LowStockProductSerializer,
     LowStockQuerySerializer,
     StockAdjustInputSerializer,

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import IsManagerOrAdmin
 from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
-from inventory.api.serializers import DomainErrorResponseSerializer
+from common.schema import DomainErrorResponseSerializer
 from orders import selectors, services
 from orders.api.serializers import (
     OrderCancelInputSerializer,

@@ -55,17 +55,3 @@ class WebhookAckSerializer(serializers.Serializer[Any]):
     event_id = serializers.CharField()
     duplicate = serializers.BooleanField()
     outcome = serializers.CharField()
-
-
-class PaymentErrorItemSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-    order_status = serializers.CharField(required=False, help_text="With `order_not_payable`: the order's status.")
-
-
-class PaymentErrorResponseSerializer(serializers.Serializer[Any]):
-    """The standard error envelope, as rendered for the payment domain errors."""
-
-    type = serializers.CharField(help_text="`client_error`, or `server_error` for 5xx.")
-    errors = PaymentErrorItemSerializer(many=True)  # type: ignore[assignment]

@@ -11,11 +11,11 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
+from common.schema import DomainErrorResponseSerializer
 from common.throttling import PaymentRateThrottle, UserRateThrottle
 from payments import services
 from payments.api.serializers import (
     PayInputSerializer,
-    PaymentErrorResponseSerializer,
     PaymentSerializer,
     WebhookAckSerializer,
     WebhookEventInputSerializer,
@@ -25,7 +25,7 @@ from payments.providers.webhooks import SIGNATURE_HEADER
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(PaymentErrorResponseSerializer, description=description)
+    return OpenApiResponse(DomainErrorResponseSerializer, description=description)
 
 
 class OrderPayView(APIView):
