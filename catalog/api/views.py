@@ -16,9 +16,9 @@ from adrf.viewsets import GenericViewSet
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ValidationErrorResponseSerializer
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -50,24 +50,10 @@ from catalog.cache import (
 )
 from catalog.filters import ORDERING_CHOICES, product_query_clean
 from catalog.models import Category, Product
+from common.schema import DomainErrorResponseSerializer
 
 _renderer = JSONRenderer()
 
-CatalogErrorResponse = inline_serializer(
-    name="CatalogErrorResponse",
-    fields={
-        "type": serializers.ChoiceField(choices=["client_error"]),
-        "errors": inline_serializer(
-            name="CatalogError",
-            fields={
-                "code": serializers.CharField(help_text="Stable error code, e.g. `category_in_use`."),
-                "detail": serializers.CharField(),
-                "attr": serializers.CharField(allow_null=True),
-            },
-            many=True,
-        ),
-    },
-)
 X_CACHE = OpenApiParameter(
     "X-Cache",
     str,
@@ -410,7 +396,7 @@ class CategoryViewSet(CatalogViewSet):
 
     @extend_schema(
         summary="Delete a category",
-        responses={204: None, 409: OpenApiResponse(CatalogErrorResponse, description="`category_in_use`")},
+        responses={204: None, 409: OpenApiResponse(DomainErrorResponseSerializer, description="`category_in_use`")},
     )
     def destroy(self, request: Request, pk: UUID) -> Response:
         services.category_delete(category_id=pk)
