@@ -121,7 +121,8 @@ class CatalogViewSet(GenericViewSet):
         ):
             return None
         action = self.action_map.get("get")
-        origin = request.build_absolute_uri("/")
+        # Only list pages carry absolute next/previous links; a detail hit needs no origin.
+        origin = request.build_absolute_uri("/") if action == "alist" else ""
         alias = self._raw_alias(action, request.GET, origin)
         if alias is not None and (cached := await cached_peek(scope=LIST_NAMESPACE, key=alias)) is not None:
             return self._hit_response(request, cached, with_etag=False)
