@@ -87,7 +87,13 @@ class AnonRateThrottle(RedisRateThrottle, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(RedisRateThrottle, throttling.UserRateThrottle):
-    pass
+    """Signed-in users only: anonymous callers are held to the stricter anonymous rate, so counting them
+    here too (DRF falls back to their IP) would cost a Redis round trip and never bind."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
 
 
 class LoginRateThrottle(RedisRateThrottle):

@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -24,7 +23,6 @@ from carts.types import CartView
 from common.errors import ServiceUnavailableError
 from common.idempotency import idempotent_response
 from common.schema import DomainErrorResponseSerializer
-from common.throttling import AnonRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +75,6 @@ def _cart_response(cart: CartView, *, status_code: int = status.HTTP_200_OK) -> 
 
 class CartAPIView(APIView):
     permission_classes = [AllowAny]
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        # Only the limit that can bind: for anonymous callers the per-IP anonymous rate is always the
-        # stricter one, so the default per-user throttle would only add two Redis round trips per request.
-        if self.request.user.is_authenticated:
-            return [UserRateThrottle()]
-        return [AnonRateThrottle()]
 
 
 class CartDetailView(CartAPIView):
