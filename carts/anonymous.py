@@ -4,6 +4,9 @@ Stored in the ``carts`` alias's Redis through the raw client (hash commands, pip
 script are not part of Django's cache API). The alias fails closed: any connection problem becomes
 ``ServiceUnavailableError(code="cart_unavailable")``, quickly, thanks to the short socket timeouts
 configured on the alias.
+
+Reading, writing and removing lines are coroutines on redis.asyncio (the cart API serves anonymous
+callers on the event loop); taking a cart for a merge is sync, as it runs inside a database transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from common.errors import ServiceUnavailableError
+from common.redis_support import LuaScript, async_client
 
 REDIS_ALIAS = "carts"
 KEY_PREFIX = "cart:anon:"
@@ -37,7 +41,7 @@ NOT_IN_CART = -3
 # refreshed on every write.
 # KEYS[1] cart hash; ARGV: field, quantity, mode ("add" | "set"), max_quantity, max_lines, ttl,
 # then the fields of stale lines to drop first. Returns {new_quantity_or_error_code, quantity_before}.
-_WRITE_LINE = """
+_WRITE_LINE = LuaScript("""
 for i = 7, #ARGV do
     redis.call('HDEL', KEYS[1], ARGV[i])
 end
@@ -57,7 +61,7 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], quantity)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 return {quantity, current}
-"""
+""")
 
 
 def token_new() -> str:
@@ -76,8 +80,8 @@ def _client() -> Any:
     return get_redis_connection(REDIS_ALIAS)
 
 
-def _write_line_script() -> Any:
-    return _client().register_script(_WRITE_LINE)
+def _aclient() -> Any:
+    return async_client(REDIS_ALIAS)
 
 
 @contextmanager
@@ -85,7 +89,7 @@ def redis_errors() -> Iterator[None]:
     """Turn an unreachable or stalled Redis into a clean 503 ``cart_unavailable``."""
     try:
         yield
-    except (RedisConnectionError, RedisTimeoutError) as exc:
+    except (RedisConnectionError, RedisTimeoutError, TimeoutError) as exc:
         raise ServiceUnavailableError(
             "Anonymous carts are temporarily unavailable; try again shortly or sign in.",
             code="cart_unavailable",
@@ -104,13 +108,13 @@ def _decode(raw: Mapping[bytes, bytes]) -> dict[UUID, int]:
     return {pid: qty for pid, qty in lines.items() if qty > 0}
 
 
-def lines_read(*, token: str) -> dict[UUID, int]:
+async def alines_read(*, token: str) -> dict[UUID, int]:
     """The cart's lines; an unknown or expired token reads as an empty cart."""
     with redis_errors():
-        return _decode(_client().hgetall(cart_key(token)))
+        return _decode(await _aclient().hgetall(cart_key(token)))
 
 
-def line_write(
+async def aline_write(
     *,
     token: str,
     product_id: UUID,
@@ -122,27 +126,26 @@ def line_write(
     """Add to (``mode="add"``) or set (``mode="set"``) one line; drop the ``drop`` lines in the same call.
 
     Returns ``(result, quantity_before)`` where ``result`` is the new quantity or one of
-    ``OVER_MAX_QUANTITY``, ``CART_FULL``, ``NOT_IN_CART``.
+    ``OVER_MAX_QUANTITY``, ``CART_FULL``, ``NOT_IN_CART``. One round trip (EVALSHA).
     """
-    args = [str(product_id), quantity, mode, max_quantity, settings.CART_MAX_LINES, settings.CART_TTL_SECONDS]
-    args += [str(pid) for pid in drop]
+    args: list[Any] = [str(product_id), quantity, mode, max_quantity, settings.CART_MAX_LINES]
+    args += [settings.CART_TTL_SECONDS, *(str(pid) for pid in drop)]
     with redis_errors():
-        # One round trip: EVALSHA (redis-py falls back to EVAL once if the script is not cached yet).
-        result, before = _write_line_script()(keys=[cart_key(token)], args=args)
+        result, before = await _WRITE_LINE.acall(_aclient(), keys=[cart_key(token)], args=args)
     return int(result), int(before)
 
 
-def lines_remove(*, token: str, product_ids: Iterable[UUID], refresh_ttl: bool = True) -> None:
+async def alines_remove(*, token: str, product_ids: Iterable[UUID], refresh_ttl: bool = True) -> None:
     fields = [str(pid) for pid in product_ids]
     if not fields:
         return
     key = cart_key(token)
     with redis_errors():
-        pipe = _client().pipeline(transaction=False)
+        pipe = _aclient().pipeline(transaction=False)
         pipe.hdel(key, *fields)
         if refresh_ttl:
             pipe.expire(key, settings.CART_TTL_SECONDS)
-        pipe.execute()
+        await pipe.execute()
 
 
 def lines_take(*, token: str) -> dict[UUID, int]:
@@ -167,9 +170,3 @@ def lines_restore(*, token: str, lines: Mapping[UUID, int]) -> None:
             pipe.hincrby(key, str(product_id), quantity)
         pipe.expire(key, settings.CART_TTL_SECONDS)
         pipe.execute()
-
-
-def ttl(*, token: str) -> int:
-    """Seconds left before the cart expires (-2: no such cart)."""
-    with redis_errors():
-        return int(_client().ttl(cart_key(token)))

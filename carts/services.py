@@ -13,6 +13,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -22,6 +23,7 @@ from carts import anonymous
 from carts.models import Cart, CartItem
 from carts.selectors import cart_view_build, products_by_id, user_cart_lines
 from carts.types import CappedLine, CartMergeResult, CartNotice, CartView, ProductSnapshot
+from common.db import read_on_thread
 from common.errors import ConflictError, DomainError, NotFoundError, ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -109,19 +111,19 @@ def _user_line_write(*, user: User, product_id: UUID, quantity: int, mode: str) 
     return view
 
 
-def _anonymous_line_write(*, cart_token: str | None, product_id: UUID, quantity: int, mode: str) -> CartView:
+async def _anonymous_line_write(*, cart_token: str | None, product_id: UUID, quantity: int, mode: str) -> CartView:
     token = cart_token if anonymous.token_is_valid(cart_token) else None
-    lines = anonymous.lines_read(token=token) if token else {}
+    lines = await anonymous.alines_read(token=token) if token else {}
     if not lines and mode == MODE_ADD:
         # Unknown or expired token: start a new cart under a fresh token (never one the client chose).
         token = anonymous.token_new()
-    products = products_by_id(product_ids=[*lines, product_id])
+    products = await read_on_thread(products_by_id, product_ids=[*lines, product_id])
     product, _ = _line_check(lines=lines, products=products, product_id=product_id, quantity=quantity, mode=mode)
     assert token is not None
     stale = [pid for pid in lines if not _is_live(products.get(pid))]
     # The script re-checks stock and the line limit against the hash at write time, so
     # concurrent writes to one cart cannot together pass either limit.
-    result, before = anonymous.line_write(
+    result, before = await anonymous.aline_write(
         token=token,
         product_id=product_id,
         quantity=quantity,
@@ -140,6 +142,21 @@ def _anonymous_line_write(*, cart_token: str | None, product_id: UUID, quantity:
     return view
 
 
+async def anonymous_cart_item_add(*, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
+    """Add to an anonymous cart, on the event loop; a new cart (new token) when ``cart_token`` is unusable."""
+    return await _anonymous_line_write(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_ADD)
+
+
+async def anonymous_cart_item_update(*, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
+    return await _anonymous_line_write(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_SET)
+
+
+async def anonymous_cart_item_remove(*, cart_token: str | None, product_id: UUID) -> None:
+    if anonymous.token_is_valid(cart_token):
+        assert cart_token is not None
+        await anonymous.alines_remove(token=cart_token, product_ids=[product_id])
+
+
 def cart_item_add(*, user: User | None, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
     """Add ``quantity`` units of a product (summed with the line already in the cart).
 
@@ -148,14 +165,14 @@ def cart_item_add(*, user: User | None, cart_token: str | None, product_id: UUID
     """
     if user is not None:
         return _user_line_write(user=user, product_id=product_id, quantity=quantity, mode=MODE_ADD)
-    return _anonymous_line_write(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_ADD)
+    return async_to_sync(anonymous_cart_item_add)(cart_token=cart_token, product_id=product_id, quantity=quantity)
 
 
 def cart_item_update(*, user: User | None, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
     """Set the quantity of a line already in the cart."""
     if user is not None:
         return _user_line_write(user=user, product_id=product_id, quantity=quantity, mode=MODE_SET)
-    return _anonymous_line_write(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_SET)
+    return async_to_sync(anonymous_cart_item_update)(cart_token=cart_token, product_id=product_id, quantity=quantity)
 
 
 def cart_item_remove(*, user: User | None, cart_token: str | None, product_id: UUID) -> None:
@@ -163,9 +180,7 @@ def cart_item_remove(*, user: User | None, cart_token: str | None, product_id: U
     if user is not None:
         CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
         return
-    if anonymous.token_is_valid(cart_token):
-        assert cart_token is not None
-        anonymous.lines_remove(token=cart_token, product_ids=[product_id])
+    async_to_sync(anonymous_cart_item_remove)(cart_token=cart_token, product_id=product_id)
 
 
 def _merge_lines(*, cart: Cart, user: User, taken: Mapping[UUID, int]) -> CartMergeResult:

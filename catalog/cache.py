@@ -23,13 +23,14 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 import redis
 import redis.asyncio as aredis
 from django.conf import settings
+
+from common.redis_support import LuaScript, async_client
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +42,14 @@ WAIT_LIMIT_SECONDS = 2.5
 OUTAGE_BACKOFF_SECONDS = 1.0
 
 # Reads the generation (initialising it when missing, e.g. after an eviction) and the entry in one round trip.
-_READ_SCRIPT = """
+_READ_SCRIPT = LuaScript("""
 local gen = redis.call('GET', KEYS[1])
 if not gen then
   redis.call('SET', KEYS[1], ARGV[2], 'NX')
   gen = redis.call('GET', KEYS[1])
 end
 return {gen, redis.call('GET', ARGV[1] .. gen)}
-"""
+""")
 
 _REDIS_ERRORS = (redis.RedisError, OSError, asyncio.TimeoutError)
 
@@ -106,34 +107,20 @@ class _Outages:
 
 outages = _Outages()
 
-# redis.asyncio connections belong to the event loop that opened them: one client per (loop, location).
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, tuple[aredis.Redis, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
 # In-process single flight: one computation per key and loop, the others await its result.
 _inflight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Future[tuple[bytes, str]]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _client() -> tuple[aredis.Redis, Any]:
-    loop = asyncio.get_running_loop()
-    location = _location()
-    per_loop = _clients.setdefault(loop, {})
-    if location not in per_loop:
-        options = settings.CACHES["default"].get("OPTIONS", {})
-        client = aredis.Redis.from_url(
-            location,
-            socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 0.25),
-            socket_timeout=options.get("SOCKET_TIMEOUT", 0.5),
-        )
-        per_loop[location] = (client, client.register_script(_READ_SCRIPT))
-    return per_loop[location]
+def _client() -> aredis.Redis:
+    return async_client("default")
 
 
 async def _read(scope: str, key: str) -> tuple[str, bytes | None]:
-    _, script = _client()
-    generation, raw = await script(keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()])
+    generation, raw = await _READ_SCRIPT.acall(
+        _client(), keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()]
+    )
     return generation.decode(), raw
 
 
@@ -149,7 +136,7 @@ async def _wait_for(client: aredis.Redis, full_key: str) -> bytes | None:
 
 async def _fill(full_key: str, compute: Callable[[], Awaitable[bytes]]) -> tuple[bytes, str, bool]:
     """Compute under the cross-process lock, or wait for the process that holds it. Returns (body, etag, hit)."""
-    client, _ = _client()
+    client = _client()
     lock_key = f"{full_key}:lock"
     if await client.set(lock_key, b"1", nx=True, px=LOCK_TTL_MS):
         try:
@@ -227,7 +214,7 @@ async def cached_alias_store(*, key: str, cached: CachedBody) -> None:
     location = _location()
     if outages.is_down(location):
         return
-    client, _ = _client()
+    client = _client()
     try:
         await client.set(f"{key}:{cached.generation}", _pack(cached.body, cached.etag), ex=settings.CATALOG_CACHE_TTL)
     except _REDIS_ERRORS as exc:

@@ -9,7 +9,6 @@ When Redis is unreachable the throttles fail open and let requests through: serv
 cache outage beats refusing everyone, and Postgres connection limits still bound the load.
 """
 
-import hashlib
 import logging
 import time
 import uuid
@@ -18,14 +17,16 @@ from typing import Any
 
 from django.conf import settings
 from django_redis import get_redis_connection
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.request import Request
+
+from common.redis_support import LuaScript, async_client
 
 logger = logging.getLogger(__name__)
 
 # Returns -1 when the request is allowed (and recorded), else the seconds until the oldest entry expires.
-_SLIDING_WINDOW = """
+_SLIDING_WINDOW = LuaScript("""
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
@@ -35,23 +36,7 @@ if redis.call('ZCARD', KEYS[1]) < limit then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
-"""
-
-
-_SLIDING_WINDOW_SHA = hashlib.sha1(_SLIDING_WINDOW.encode()).hexdigest()  # noqa: S324  # Redis names scripts so
-
-
-def _sliding_window(key: str, *args: Any) -> Any:
-    """Run the script by its digest; the first call on a fresh Redis loads it.
-
-    Nothing is cached per client: under ASGI every request may get a new cache client, and a per-client
-    registry would keep each of them alive.
-    """
-    client = get_redis_connection(settings.THROTTLE_CACHE_ALIAS)
-    try:
-        return client.evalsha(_SLIDING_WINDOW_SHA, 1, key, *args)
-    except NoScriptError:
-        return client.eval(_SLIDING_WINDOW, 1, key, *args)
+""")
 
 
 class RedisRateThrottle(throttling.SimpleRateThrottle):
@@ -62,16 +47,41 @@ class RedisRateThrottle(throttling.SimpleRateThrottle):
     duration: int
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if self.rate is None:
-            return True
-        key = self.get_cache_key(request, view)
-        if key is None:
+        call = self._script_call(request, view)
+        if call is None:
             return True
         try:
-            result = _sliding_window(f"rl:{key}", time.time(), self.duration, self.num_requests, uuid.uuid4().hex)
+            result = _SLIDING_WINDOW(get_redis_connection(settings.THROTTLE_CACHE_ALIAS), *call)
         except (RedisError, OSError) as exc:
-            logger.warning("Throttle store unavailable (%s); request allowed.", exc)
+            return self._store_unavailable(exc)
+        return self._decide(result)
+
+    async def aallow_request(self, request: Request, view: Any) -> bool:
+        """``allow_request`` on the event loop (async views), same script, same key, same answer."""
+        call = self._script_call(request, view)
+        if call is None:
             return True
+        try:
+            result = await _SLIDING_WINDOW.acall(async_client(settings.THROTTLE_CACHE_ALIAS), *call)
+        except (RedisError, OSError) as exc:
+            return self._store_unavailable(exc)
+        return self._decide(result)
+
+    def _script_call(self, request: Request, view: Any) -> tuple[list[str], list[Any]] | None:
+        """The script's (keys, args) for this request, or None when it is not throttled by this class."""
+        if self.rate is None:
+            return None
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return None
+        return [f"rl:{key}"], [time.time(), self.duration, self.num_requests, uuid.uuid4().hex]
+
+    @staticmethod
+    def _store_unavailable(exc: BaseException) -> bool:
+        logger.warning("Throttle store unavailable (%s); request allowed.", exc)
+        return True
+
+    def _decide(self, result: Any) -> bool:
         wait = float(result)
         if wait < 0:
             return True

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -23,6 +24,7 @@ from carts.types import CartView
 from common.errors import ServiceUnavailableError
 from common.idempotency import idempotent_response
 from common.schema import DomainErrorResponseSerializer
+from common.views import AnonymousAsyncAPIView
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,16 @@ def _cart_response(cart: CartView, *, status_code: int = status.HTTP_200_OK) -> 
     return Response(CartSerializer(cart).data, status=status_code, headers=headers)
 
 
-class CartAPIView(APIView):
+def _validated(serializer_class: type[Serializer[Any]], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class CartAPIView(AnonymousAsyncAPIView):
+    """Signed-in users' carts are database rows (sync handlers); anonymous carts live in Redis and are
+    served on the event loop (the ``anonymous_*`` coroutines), the hot path of a shop's front page."""
+
     permission_classes = [AllowAny]
 
 
@@ -88,6 +99,9 @@ class CartDetailView(CartAPIView):
     def get(self, request: Request) -> Response:
         user, token = _owner(request)
         return _cart_response(selectors.cart_get(user=user, cart_token=token))
+
+    async def anonymous_get(self, request: Request) -> Response:
+        return _cart_response(await selectors.anonymous_cart_get(cart_token=request.headers.get(CART_TOKEN_HEADER)))
 
 
 class CartItemListView(CartAPIView):
@@ -105,10 +119,14 @@ class CartItemListView(CartAPIView):
         "without a valid token get a new cart; its token is in the body and the `X-Cart-Token` header.",
     )
     def post(self, request: Request) -> Response:
-        serializer = CartItemAddSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(CartItemAddSerializer, request)
         user, token = _owner(request)
-        cart = services.cart_item_add(user=user, cart_token=token, **serializer.validated_data)
+        cart = services.cart_item_add(user=user, cart_token=token, **data)
+        return _cart_response(cart, status_code=status.HTTP_201_CREATED)
+
+    async def anonymous_post(self, request: Request) -> Response:
+        data = _validated(CartItemAddSerializer, request)
+        cart = await services.anonymous_cart_item_add(cart_token=request.headers.get(CART_TOKEN_HEADER), **data)
         return _cart_response(cart, status_code=status.HTTP_201_CREATED)
 
 
@@ -128,13 +146,17 @@ class CartItemDetailView(CartAPIView):
         description="Set the quantity of a line already in the cart.",
     )
     def patch(self, request: Request, product_id: UUID) -> Response:
-        serializer = CartItemUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = _validated(CartItemUpdateSerializer, request)
         user, token = _owner(request)
-        cart = services.cart_item_update(
-            user=user, cart_token=token, product_id=product_id, **serializer.validated_data
-        )
+        cart = services.cart_item_update(user=user, cart_token=token, product_id=product_id, **data)
         return _cart_response(cart)
+
+    async def anonymous_patch(self, request: Request, product_id: UUID) -> Response:
+        data = _validated(CartItemUpdateSerializer, request)
+        token = request.headers.get(CART_TOKEN_HEADER)
+        return _cart_response(
+            await services.anonymous_cart_item_update(cart_token=token, product_id=product_id, **data)
+        )
 
     @extend_schema(
         operation_id="cart_items_destroy",
@@ -145,6 +167,11 @@ class CartItemDetailView(CartAPIView):
     def delete(self, request: Request, product_id: UUID) -> Response:
         user, token = _owner(request)
         services.cart_item_remove(user=user, cart_token=token, product_id=product_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    async def anonymous_delete(self, request: Request, product_id: UUID) -> Response:
+        token = request.headers.get(CART_TOKEN_HEADER)
+        await services.anonymous_cart_item_remove(cart_token=token, product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

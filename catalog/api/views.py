@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from adrf.viewsets import GenericViewSet
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -51,6 +50,7 @@ from catalog.cache import (
 from catalog.filters import ORDERING_CHOICES, product_query_clean
 from catalog.models import Category, Product
 from common.schema import DomainErrorResponseSerializer
+from common.views import has_credentials
 
 _renderer = JSONRenderer()
 
@@ -115,8 +115,7 @@ class CatalogViewSet(GenericViewSet):
         """
         if (
             request.method not in ("GET", "HEAD")
-            or "HTTP_AUTHORIZATION" in request.META
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or has_credentials(request)
             or "text/html" in request.headers.get("Accept", "")
         ):
             return None

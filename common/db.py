@@ -1,0 +1,40 @@
+"""Database helpers for code that runs on the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _release_pooled_connection() -> None:
+    """Give this request's pooled connection back now rather than when the request finishes.
+
+    Django returns it on ``request_finished``, after the response has gone through every middleware
+    and out to the client; under load that holds it for many event-loop turns, and requests queue for
+    the pool. Only outside a transaction (closing inside one would doom it) and only with the pool
+    (closing a persistent connection would just cost the next query a new one).
+    """
+    if (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and getattr(connection, "pool", None) is not None
+    ):
+        connection.close()
+
+
+async def read_on_thread(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a sync read (ORM queries) from async code: one hop to the request's thread, connection released."""
+
+    def run() -> R:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _release_pooled_connection()
+
+    return await sync_to_async(run)()
