@@ -22,9 +22,15 @@ def has_credentials(request: HttpRequest) -> bool:
     """Whether the request carries anything an authenticator reads (a JWT or a session cookie).
 
     Without either, every configured authenticator yields the anonymous user, so the caller is anonymous
-    without running them.
+    without running them. DRF's test clients can also force a user onto the request (``force_authenticate``),
+    which DRF's ``Request`` honours before any authenticator; so does this.
     """
-    return "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME in request.COOKIES
+    return (
+        "HTTP_AUTHORIZATION" in request.META
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or getattr(request, "_force_auth_user", None) is not None
+        or getattr(request, "_force_auth_token", None) is not None
+    )
 
 
 def response_detached(response: HttpResponseBase) -> HttpResponseBase:

@@ -90,3 +90,28 @@ def test_checks_from_many_threads_keep_no_clients_alive():
     before = live_clients()
     checks(40)
     assert live_clients() <= before
+
+
+def test_async_checks_share_the_window_with_sync_checks():
+    from asgiref.sync import async_to_sync
+
+    assert [FiveAMinute().allow_request(_request(), None) for _ in range(3)] == [True] * 3
+    assert [async_to_sync(FiveAMinute().aallow_request)(_request(), None) for _ in range(2)] == [True] * 2
+    throttle = FiveAMinute()
+    assert async_to_sync(throttle.aallow_request)(_request(), None) is False
+    assert 0 < (throttle.wait() or 0) <= 60
+    assert FiveAMinute().allow_request(_request(), None) is False
+
+
+def test_async_check_reloads_the_script_and_fails_open(settings):
+    from asgiref.sync import async_to_sync
+    from django_redis import get_redis_connection
+
+    get_redis_connection("throttle").script_flush()
+    assert async_to_sync(FiveAMinute().aallow_request)(_request(), None) is True
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "LOCATION": "redis://127.0.0.1:1/3"},
+    }
+    assert all(async_to_sync(FiveAMinute().aallow_request)(_request(), None) for _ in range(10))
