@@ -19,6 +19,7 @@ from carts.api.serializers import (
     CartMergeInputSerializer,
     CartMergeSerializer,
     CartSerializer,
+    cart_data,
 )
 from carts.types import CartView
 from common.errors import ServiceUnavailableError
@@ -72,7 +73,7 @@ def _owner(request: Request) -> tuple[User | None, str | None]:
 
 def _cart_response(cart: CartView, *, status_code: int = status.HTTP_200_OK) -> Response:
     headers = {CART_TOKEN_HEADER: cart.cart_token} if cart.cart_token else None
-    return Response(CartSerializer(cart).data, status=status_code, headers=headers)
+    return Response(cart_data(cart), status=status_code, headers=headers)
 
 
 def _validated(serializer_class: type[Serializer[Any]], request: Request) -> dict[str, Any]:
