@@ -5,7 +5,7 @@ floor), (b) anonymous cart read (``GET cart/``, 5 lines: one Redis HGETALL + one
 add-to-cart (``POST cart/items/`` into one of 64 existing carts: one Redis HGETALL, one product query, one Lua
 script call). Writes bench/results/carts.md and carts.png; target: at least 0.6 x the floor for (b) and (c).
 
-    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/carts.py [--duration 8] [--rounds 3] [--connections 32]
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/carts.py [--duration 6] [--rounds 5] [--connections 32]
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def _prepare() -> tuple[list[str], list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--duration", type=int, default=8, help="seconds per run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median kept)")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median kept)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     args = parser.parse_args()
