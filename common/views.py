@@ -37,7 +37,7 @@ def response_detached(response: HttpResponseBase) -> HttpResponseBase:
     """A rendered DRF response as a plain ``HttpResponse``.
 
     Django's async handler renders any response with a ``render`` method in a sync thread hop; an
-    already rendered body needs none.
+    already rendered body needs none. ``data`` stays available, as on DRF's responses (tests read it).
     """
     if not isinstance(response, Response):
         return response
@@ -46,6 +46,7 @@ def response_detached(response: HttpResponseBase) -> HttpResponseBase:
     for header, value in response.items():
         plain[header] = value
     plain.cookies = response.cookies
+    setattr(plain, "data", response.data)  # noqa: B010 - HttpResponse declares no such attribute
     return plain
 
 

@@ -35,6 +35,7 @@ def test_anonymous_json_calls_take_the_async_handlers(
     assert read.json()["items"][0]["quantity"] == 2
     assert read.headers["Content-Type"] == "application/json"
     assert "Accept" in read.headers["Vary"]
+    assert read.data == read.json()  # DRF's test habit keeps working
 
 
 def test_signed_in_calls_take_the_sync_handlers(
