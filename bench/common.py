@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
 from typing import IO, Any
 
@@ -104,10 +105,11 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -
     raise RuntimeError(f"server did not answer {url} within 30 s")
 
 
-def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, Message, bytes]:
+    """GET ``url``: status, headers (looked up case-insensitively: servers differ in spelling) and body."""
     request = urllib.request.Request(url, headers=dict(headers or {}))
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, dict(response.headers), response.read()
+        return response.status, response.headers, response.read()
 
 
 def _duration_ms(value: str) -> float:

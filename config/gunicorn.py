@@ -3,9 +3,8 @@
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Two workers per core: under ASGI each worker runs its sync views (every write endpoint) on one thread, so
-# a worker waiting on Postgres or Redis holds that thread. Measured with bench/carts.py on 2 cores: 4 workers
-# served anonymous add-to-cart at 339 req/s against 136 req/s with 2, while async catalog reads stay CPU-bound.
+# Two workers per core: under ASGI each worker runs its sync views (every signed-in write endpoint) on one thread,
+# so a worker waiting on Postgres or Redis holds that thread; async reads (catalog, anonymous carts) stay CPU-bound.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 worker_class = "uvicorn.workers.UvicornWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
