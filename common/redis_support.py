@@ -40,9 +40,12 @@ class LuaScript:
             return await client.eval(self.source, len(keys), *keys, *args)
 
 
-# redis.asyncio connections belong to the event loop that opened them: one client per (loop, location).
+# redis.asyncio connections belong to the event loop that opened them: one client per loop, alias and location
+# (aliases may share a server with different timeouts; tests move an alias to another location).
 # Keyed weakly by loop, so the clients of a finished loop (a test's async_to_sync call) go with it.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aredis.Redis]] = weakref.WeakKeyDictionary()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], aredis.Redis]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def async_client(alias: str) -> aredis.Redis:
@@ -50,7 +53,7 @@ def async_client(alias: str) -> aredis.Redis:
     config = settings.CACHES[alias]
     location = str(config["LOCATION"])
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    client = per_loop.get(location)
+    client = per_loop.get((alias, location))
     if client is None:
         options = config.get("OPTIONS", {})
         client = aredis.Redis.from_url(
@@ -58,5 +61,5 @@ def async_client(alias: str) -> aredis.Redis:
             socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 0.25),
             socket_timeout=options.get("SOCKET_TIMEOUT", 0.5),
         )
-        per_loop[location] = client
+        per_loop[alias, location] = client
     return client
