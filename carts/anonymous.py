@@ -20,8 +20,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django_redis import get_redis_connection
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from common.errors import ServiceUnavailableError
 from common.redis_support import LuaScript, async_client
@@ -86,10 +85,14 @@ def _aclient() -> Any:
 
 @contextmanager
 def redis_errors() -> Iterator[None]:
-    """Turn an unreachable or stalled Redis into a clean 503 ``cart_unavailable``."""
+    """Turn an unreachable, stalled or misbehaving cart store into a clean 503 ``cart_unavailable``.
+
+    Any Redis error, not only connection errors: a read-only replica, an out-of-memory refusal or something
+    else answering on the port is just as unavailable to the customer (the cause stays in the exception chain).
+    """
     try:
         yield
-    except (RedisConnectionError, RedisTimeoutError, TimeoutError) as exc:
+    except (RedisError, TimeoutError) as exc:
         raise ServiceUnavailableError(
             "Anonymous carts are temporarily unavailable; try again shortly or sign in.",
             code="cart_unavailable",

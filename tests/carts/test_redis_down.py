@@ -84,3 +84,35 @@ def test_merge_endpoint_answers_503_and_login_still_succeeds(
     assert login.json()["cart"] is None
     assert login.json()["access"]
     assert not CartItem.objects.filter(cart__user=customer).exists()
+
+
+@pytest.fixture
+def garbage_redis(settings: LazySettings) -> Iterator[None]:
+    """A server on the carts alias's address that answers something other than Redis (e.g. a proxy)."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.CACHES = {
+        **settings.CACHES,
+        "carts": {**settings.CACHES["carts"], "LOCATION": f"redis://127.0.0.1:{port}/2"},
+    }
+    yield
+    listener.close()
+
+
+def test_a_carts_store_answering_garbage_is_503_not_500(api_client: APIClient, garbage_redis: None) -> None:
+    assert_cart_unavailable(api_client.get(CART_URL, HTTP_X_CART_TOKEN="A" * 43))
