@@ -1,9 +1,11 @@
 """Anonymous cart benchmark: add-to-cart and cart read at 32 connections against the framework floor.
 
 Scenarios, all on one gunicorn + uvicorn server started here: (a) constant-JSON Django view (the framework
-floor), (b) anonymous cart read (``GET cart/``, 5 lines: one Redis HGETALL + one product query), (c) anonymous
-add-to-cart (``POST cart/items/`` into one of 64 existing carts: one Redis HGETALL, one product query, one Lua
-script call). Writes bench/results/carts.md and carts.png; target: at least 0.6 x the floor for (b) and (c).
+floor), (a2) the cart view without a token (DRF and the throttle, no cart I/O), (a3) the add-to-cart's I/O alone
+in a plain async view (throttle script, HGETALL, product query, write script), (b) anonymous cart read
+(``GET cart/``, 5 lines: one Redis HGETALL + one product query), (c) anonymous add-to-cart (``POST cart/items/``
+into one of 64 existing carts: one Redis HGETALL, one product query, one Lua script call). Writes
+bench/results/carts.md and carts.png; target: at least 0.6 x the floor for (b) and (c).
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/carts.py [--duration 6] [--rounds 5] [--connections 32]
 """
@@ -31,6 +33,8 @@ BENCH_STOCK = 1_000_000_000
 FLOOR = "(a) floor: constant JSON"
 # Same view, same throttle, no token: no cart I/O at all. The fixed cost of the cart endpoints.
 EMPTY = "(a2) cart view without a token"
+# The add-to-cart's I/O in a plain async view (config/urls_bench.py): the ceiling for any add-to-cart endpoint.
+IO = "(a3) add-to-cart's I/O alone"
 READ = "(b) anonymous cart read"
 ADD = "(c) anonymous add-to-cart"
 SERVER_ENV = {"DATABASE_CONN_MAX_AGE": "0", "DATABASE_POOL": "true"}
@@ -48,7 +52,7 @@ request = function()
   local headers = {}
   headers["Content-Type"] = "application/json"
   headers["X-Cart-Token"] = tokens[(counter %% #tokens) + 1]
-  return wrk.format("POST", "/api/v1/cart/items/", headers, body)
+  return wrk.format("POST", "%(path)s", headers, body)
 end
 """
 
@@ -91,10 +95,15 @@ def main() -> None:
     args = parser.parse_args()
 
     product_ids, tokens = _prepare()
-    add_lua = ADD_LUA % {
-        "tokens": ", ".join(f'"{token}"' for token in tokens),
-        "body": json.dumps({"product_id": product_ids[0], "quantity": 1}),
-    }
+    add_lua, io_lua = (
+        ADD_LUA
+        % {
+            "tokens": ", ".join(f'"{token}"' for token in tokens),
+            "body": json.dumps({"product_id": product_ids[0], "quantity": 1}),
+            "path": path,
+        }
+        for path in ("/api/v1/cart/items/", "/bench/cart-io/")
+    )
     cpu_ms: dict[str, list[float]] = {}
     with server(workers=args.workers, env=SERVER_ENV) as base:
         read_url = f"{base}/api/v1/cart/"
@@ -105,6 +114,7 @@ def main() -> None:
             [
                 (FLOOR, f"{base}/bench/floor/", None),
                 (EMPTY, read_url, None),
+                (IO, f"{base}/bench/cart-io/", io_lua),
                 (READ, read_url, READ_LUA % {"token": tokens[0]}),
                 (ADD, f"{base}/api/v1/cart/items/", add_lua),
             ],
@@ -134,7 +144,10 @@ def main() -> None:
             "the cart hash through redis.asyncio, the product query in one hop to the request's thread, which "
             f"hands its pooled connection back at once. {EMPTY} answers an empty cart without touching the cart "
             "store or PostgreSQL (content negotiation plus the throttle's round trip); (b) and (c) add the cart's "
-            "own work to it.",
+            f"own work to it. {IO} makes the same calls as (c) through the same functions (the anonymous "
+            "throttle's script, HGETALL, the product query, the write script) in a plain async Django view answering "
+            "the floor's constant JSON: the most any add-to-cart endpoint doing that work can reach; (c) adds DRF "
+            "(negotiation, parsing, validation, the error envelope, rendering) and the cart's own logic to it.",
             f"(b) reads one {CART_LINES}-line cart (one HGETALL, one product query); (c) adds one unit to a line "
             f"of {CART_POOL} carts in turn (one HGETALL, one product query, one script call).",
         ],

@@ -1,8 +1,23 @@
-"""The application's URLs plus the framework floor, a constant JSON answer (mounted only in bench settings)."""
+"""The application's URLs plus two bench-only reference views (mounted only in bench settings).
+
+``floor``: a constant JSON answer, the framework floor every bench compares with.
+``cart_io_floor``: the Redis and PostgreSQL work an anonymous add-to-cart cannot do without (the throttle's
+script, the cart's HGETALL, the product query, the write script), done by the same functions as the cart API,
+in a plain async view that answers the floor's constant JSON. What separates it from the floor is the cost of
+that I/O alone; what separates the real endpoint from it is DRF and the cart logic (bench/carts.py).
+"""
+
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.request import Request
 
+from carts import anonymous
+from carts.selectors import products_by_id
+from common.db import read_on_thread
+from common.throttling import AnonRateThrottle
 from config.urls import urlpatterns as app_urlpatterns
 
 _FLOOR_BODY = {"id": "00000000-0000-0000-0000-000000000000", "name": "floor", "price": "1.00"}
@@ -12,4 +27,23 @@ async def floor(request: HttpRequest) -> JsonResponse:
     return JsonResponse(_FLOOR_BODY)
 
 
-urlpatterns = [path("bench/floor/", floor, name="bench-floor"), *app_urlpatterns]
+@csrf_exempt
+async def cart_io_floor(request: HttpRequest) -> JsonResponse:
+    """Add one unit to the first line of the ``X-Cart-Token`` cart: the add-to-cart's I/O, nothing else."""
+    view: Any = None  # the anonymous throttle's key does not depend on the view
+    await AnonRateThrottle().aallow_request(Request(request), view)
+    token = request.headers["X-Cart-Token"]
+    lines = await anonymous.alines_read(token=token)
+    products = await read_on_thread(products_by_id, product_ids=lines)
+    product = products[next(iter(lines))]
+    await anonymous.aline_write(
+        token=token, product_id=product.pk, quantity=1, mode="add", max_quantity=product.stock_quantity
+    )
+    return JsonResponse(_FLOOR_BODY)
+
+
+urlpatterns = [
+    path("bench/floor/", floor, name="bench-floor"),
+    path("bench/cart-io/", cart_io_floor, name="bench-cart-io"),
+    *app_urlpatterns,
+]
