@@ -95,15 +95,12 @@ def main() -> None:
     args = parser.parse_args()
 
     product_ids, tokens = _prepare()
-    add_lua, io_lua = (
-        ADD_LUA
-        % {
-            "tokens": ", ".join(f'"{token}"' for token in tokens),
-            "body": json.dumps({"product_id": product_ids[0], "quantity": 1}),
-            "path": path,
-        }
-        for path in ("/api/v1/cart/items/", "/bench/cart-io/")
-    )
+
+    def add_lua(path: str) -> str:
+        """wrk script adding one unit of the first product to the carts in turn, POSTed to ``path``."""
+        body = json.dumps({"product_id": product_ids[0], "quantity": 1})
+        return ADD_LUA % {"tokens": ", ".join(f'"{token}"' for token in tokens), "body": body, "path": path}
+
     cpu_ms: dict[str, list[float]] = {}
     with server(workers=args.workers, env=SERVER_ENV) as base:
         read_url = f"{base}/api/v1/cart/"
@@ -114,9 +111,9 @@ def main() -> None:
             [
                 (FLOOR, f"{base}/bench/floor/", None),
                 (EMPTY, read_url, None),
-                (IO, f"{base}/bench/cart-io/", io_lua),
+                (IO, f"{base}/bench/cart-io/", add_lua("/bench/cart-io/")),
                 (READ, read_url, READ_LUA % {"token": tokens[0]}),
-                (ADD, f"{base}/api/v1/cart/items/", add_lua),
+                (ADD, f"{base}/api/v1/cart/items/", add_lua("/api/v1/cart/items/")),
             ],
             rounds=args.rounds,
             cpu_ms=cpu_ms,

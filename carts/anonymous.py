@@ -131,8 +131,15 @@ async def aline_write(
     Returns ``(result, quantity_before)`` where ``result`` is the new quantity or one of
     ``OVER_MAX_QUANTITY``, ``CART_FULL``, ``NOT_IN_CART``. One round trip (EVALSHA).
     """
-    args: list[Any] = [str(product_id), quantity, mode, max_quantity, settings.CART_MAX_LINES]
-    args += [settings.CART_TTL_SECONDS, *(str(pid) for pid in drop)]
+    args: list[Any] = [
+        str(product_id),
+        quantity,
+        mode,
+        max_quantity,
+        settings.CART_MAX_LINES,
+        settings.CART_TTL_SECONDS,
+        *(str(pid) for pid in drop),
+    ]
     with redis_errors():
         result, before = await _WRITE_LINE.acall(_aclient(), keys=[cart_key(token)], args=args)
     return int(result), int(before)

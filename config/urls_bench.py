@@ -7,8 +7,6 @@ in a plain async view that answers the floor's constant JSON. What separates it 
 that I/O alone; what separates the real endpoint from it is DRF and the cart logic (bench/carts.py).
 """
 
-from typing import Any
-
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -30,8 +28,7 @@ async def floor(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 async def cart_io_floor(request: HttpRequest) -> JsonResponse:
     """Add one unit to the first line of the ``X-Cart-Token`` cart: the add-to-cart's I/O, nothing else."""
-    view: Any = None  # the anonymous throttle's key does not depend on the view
-    await AnonRateThrottle().aallow_request(Request(request), view)
+    await AnonRateThrottle().aallow_request(Request(request), view=None)  # its key does not depend on the view
     token = request.headers["X-Cart-Token"]
     lines = await anonymous.alines_read(token=token)
     products = await read_on_thread(products_by_id, product_ids=lines)

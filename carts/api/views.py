@@ -66,9 +66,13 @@ CONFLICT = _error(
 )
 
 
+def _cart_token(request: Request) -> str | None:
+    return request.headers.get(CART_TOKEN_HEADER)
+
+
 def _owner(request: Request) -> tuple[User | None, str | None]:
     user = request.user if request.user.is_authenticated else None
-    return user, request.headers.get(CART_TOKEN_HEADER)
+    return user, _cart_token(request)
 
 
 def _cart_response(cart: CartView, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -102,7 +106,7 @@ class CartDetailView(CartAPIView):
         return _cart_response(selectors.cart_get(user=user, cart_token=token))
 
     async def anonymous_get(self, request: Request) -> Response:
-        return _cart_response(await selectors.anonymous_cart_get(cart_token=request.headers.get(CART_TOKEN_HEADER)))
+        return _cart_response(await selectors.anonymous_cart_get(cart_token=_cart_token(request)))
 
 
 class CartItemListView(CartAPIView):
@@ -127,7 +131,7 @@ class CartItemListView(CartAPIView):
 
     async def anonymous_post(self, request: Request) -> Response:
         data = _validated(CartItemAddSerializer, request)
-        cart = await services.anonymous_cart_item_add(cart_token=request.headers.get(CART_TOKEN_HEADER), **data)
+        cart = await services.anonymous_cart_item_add(cart_token=_cart_token(request), **data)
         return _cart_response(cart, status_code=status.HTTP_201_CREATED)
 
 
@@ -154,10 +158,8 @@ class CartItemDetailView(CartAPIView):
 
     async def anonymous_patch(self, request: Request, product_id: UUID) -> Response:
         data = _validated(CartItemUpdateSerializer, request)
-        token = request.headers.get(CART_TOKEN_HEADER)
-        return _cart_response(
-            await services.anonymous_cart_item_update(cart_token=token, product_id=product_id, **data)
-        )
+        cart = await services.anonymous_cart_item_update(cart_token=_cart_token(request), product_id=product_id, **data)
+        return _cart_response(cart)
 
     @extend_schema(
         operation_id="cart_items_destroy",
@@ -171,8 +173,7 @@ class CartItemDetailView(CartAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     async def anonymous_delete(self, request: Request, product_id: UUID) -> Response:
-        token = request.headers.get(CART_TOKEN_HEADER)
-        await services.anonymous_cart_item_remove(cart_token=token, product_id=product_id)
+        await services.anonymous_cart_item_remove(cart_token=_cart_token(request), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
