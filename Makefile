@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVICES = eval "$$($(PY) scripts/dev_services.py)"
 
-.PHONY: run test lint typecheck check bench venv clean-data
+.PHONY: run test lint typecheck check bench venv clean-data chromium
 
 venv: $(STAMP)
 
@@ -35,7 +35,11 @@ check: venv
 	$(PY) manage.py makemigrations --check --dry-run && \
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-test: lint typecheck check schema-check
+# Browser tests use Debian's Chromium; Playwright is pointed at it and never downloads a browser of its own.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: lint typecheck check schema-check chromium
 	@$(SERVICES) && $(BIN)/pytest --create-db
 
 # Regenerates schema/ from a database migrated from scratch and diffs it, then runs `alembic check` on it.
