@@ -1,4 +1,4 @@
-"""Order placement and the order state machine (DESIGN §5).
+"""Order placement and the order state machine (docs/design.md §5).
 
 ``order_transition`` is the only code that changes ``Order.status``; stock moves only through
 ``inventory.services``. Every write here is one transaction; e-mails and cache invalidation are
@@ -45,7 +45,7 @@ class OrderEventReason(str, Enum):
     CANCELLED_BY_STAFF = "cancelled_by_staff"
 
 
-# The lifecycle of DESIGN §5: which statuses each status may move to.
+# The lifecycle of docs/design.md §5: which statuses each status may move to.
 ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAYMENT_CONFIRMED, OrderStatus.CANCELLED}),
     OrderStatus.PAYMENT_CONFIRMED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
