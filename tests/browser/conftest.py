@@ -21,10 +21,6 @@ import pytest
 from tests.quality.live_server import LiveServer, live_server
 from tests.support import ROOT
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls made by the tests themselves
-# (creating users, orders, reading the ledger) are still plain sync code on that thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SCREENS = ROOT / "bench" / "results" / "screens"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,16 +40,27 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Playwright's sync API keeps an event loop open on the test's thread while it
+    runs, so it is closed with the module (a session-wide one would break the async tests that run later), and
+    only meanwhile are the tests' own ORM calls on that thread allowed (``DJANGO_ALLOW_ASYNC_UNSAFE``)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield instance
+            finally:
+                instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
