@@ -92,7 +92,13 @@ def _replay(row: IdempotencyKey, *, fingerprint: str) -> Response:
         raise ConflictError(
             "A request with this idempotency key is still being processed.", code="idempotency_in_progress"
         )
-    return Response(row.response_body, status=row.response_status, headers={REPLAYED_HEADER: "true"})
+    return Response(_stored_body(row.response_body), status=row.response_status, headers={REPLAYED_HEADER: "true"})
+
+
+def _stored_body(stored: Any) -> Any:
+    """The first response's data in its own key order (kept as JSON text: JSONB would reorder the keys, and a
+    replay must answer the very bytes of the first response). Rows stored as JSON values are read as they are."""
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def _render(exc: Exception, request: Request) -> Response | None:
@@ -148,7 +154,7 @@ def idempotent_response(request: Request, *, required: bool, run: Callable[[], R
     IdempotencyKey.objects.filter(pk=row.pk).update(
         state=IdempotencyKeyState.COMPLETED,
         response_status=response.status_code,
-        response_body=response.data,
+        response_body=json.dumps(response.data, cls=DjangoJSONEncoder),
         updated_at=timezone.now(),
     )
     return response
