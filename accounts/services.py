@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -16,6 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
+from accounts.tokens import refresh_tokens_revoke_all
 from common.errors import DomainError
 from common.services import email_enqueue
 
@@ -27,12 +30,9 @@ class InvalidTokenError(DomainError):
     default_detail = "The token is invalid or has expired."
 
 
-class EmailTakenError(DomainError):
-    code = "email_taken"
-    default_detail = "A user with this e-mail address already exists."
-
-    def __init__(self) -> None:
-        super().__init__(attr="email")
+class WrongPasswordError(DomainError):
+    code = "wrong_password"
+    default_detail = "The current password is not correct."
 
 
 def _validate_new_password(password: str, *, user: User, field: str = "password") -> None:
@@ -62,21 +62,36 @@ def verification_email_send(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create a customer (the role is never taken from input) and send the verification e-mail."""
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> None:
+    """Create a customer (the role is never taken from input) and send the verification e-mail.
+
+    An address that already has an account gets an e-mail telling its owner instead, and the caller answers the
+    same either way, so registration does not reveal which addresses have accounts. Both paths hash the password
+    and queue one e-mail, so they also take about as long.
+    """
     email = User.objects.normalize_email(email).strip()
     _validate_new_password(password, user=User(email=email, first_name=first_name, last_name=last_name))
-    if User.objects.filter(email__iexact=email).exists():
-        raise EmailTakenError()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the work a new account costs, so timing does not tell the two apart
+        registration_attempt_email_send(user=existing)
+        return
     try:
         with transaction.atomic():
             user = User.objects.create_user(
                 email, password, first_name=first_name, last_name=last_name, role=Role.CUSTOMER
             )
-    except IntegrityError as exc:  # a concurrent registration won the unique index
-        raise EmailTakenError() from exc
+    except IntegrityError:  # a concurrent registration of the same address won the unique index
+        return
     verification_email_send(user=user)
-    return user
+
+
+def registration_attempt_email_send(*, user: User) -> None:
+    email_enqueue(
+        to=[user.email],
+        template="registration_attempt",
+        context={"email": user.email, "reset_link": f"{settings.FRONTEND_URL}/reset-password"},
+    )
 
 
 def user_verify_email(*, token: str) -> User:
@@ -116,9 +131,34 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     if not default_token_generator.check_token(user, token):
         raise InvalidTokenError(attr="token")
     _validate_new_password(new_password, user=user, field="new_password")
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    _password_set(user=user, password=new_password)
     return user
+
+
+def _password_set(*, user: User, password: str) -> None:
+    """Store a new password and end every session it guarded.
+
+    Refresh tokens are blacklisted here; access tokens (and any refresh token issued elsewhere) carry a digest of
+    the old password hash, which JWTAuthentication and the refresh endpoint compare with the current one.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    refresh_tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def password_change(*, request: Any, user: User, current_password: str, new_password: str) -> dict[str, str]:
+    """Change the password after checking the current one; returns a fresh token pair for the caller.
+
+    The current password is checked through ``authenticate(request, ...)``, so the log-in lock-out covers it.
+    Every other session of the user ends (refresh and access tokens).
+    """
+    if authenticate(request, username=user.email, password=current_password) is None:
+        raise WrongPasswordError(attr="current_password")
+    _validate_new_password(new_password, user=user, field="new_password")
+    _password_set(user=user, password=new_password)
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 def user_update_profile(*, user: User, data: dict[str, Any]) -> User:

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.request import Request
 
+from common.client_ip import client_ip
 from common.redis_support import LuaScript, async_client
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,11 @@ class RedisRateThrottle(throttling.SimpleRateThrottle):
     def wait(self) -> float | None:
         return self.retry_after
 
+    def get_ident(self, request: Request) -> str:
+        # DRF's own get_ident believes X-Forwarded-For from anyone (NUM_PROXIES unset); every limit keys on the
+        # one client address computed from TRUSTED_PROXIES instead.
+        return client_ip(request)
+
 
 class AnonRateThrottle(RedisRateThrottle, throttling.AnonRateThrottle):
     pass
@@ -120,3 +126,34 @@ class LoginRateThrottle(RedisRateThrottle):
 
 class PaymentRateThrottle(RedisRateThrottle, throttling.UserRateThrottle):
     scope = "payments"
+
+
+def _body_field(request: Request, name: str) -> str:
+    data = getattr(request, "data", None)
+    return str(data.get(name, "")).strip().lower() if isinstance(data, Mapping) else ""
+
+
+class PasswordResetRateThrottle(RedisRateThrottle):
+    """Password reset request and confirmation, per client address (both endpoints share the budget)."""
+
+    scope = "password_reset"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordResetAccountRateThrottle(RedisRateThrottle):
+    """Per target account, from any address: the e-mail of a reset request, the uid of a confirmation.
+
+    Bounds the mail sent to one inbox and the guesses at one account's reset token however many addresses
+    an attacker uses.
+    """
+
+    scope = "password_reset_account"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        email, uid = _body_field(request, "email"), _body_field(request, "uid")
+        if not (email or uid):
+            return None  # the serializer refuses the body
+        target = f"email:{email}" if email else f"uid:{uid}"
+        return self.cache_format % {"scope": self.scope, "ident": target}

@@ -1,12 +1,10 @@
 from typing import Any
 
-from django.db import transaction
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
+from accounts.tokens import refresh_rotate
 from common.serializers import StrictFieldsMixin
 
 _READ_ONLY_USER_FIELDS = ("id", "role", "is_verified", "is_active", "is_staff", "date_joined")
@@ -70,15 +68,16 @@ class TokenPairSerializer(serializers.Serializer[Any]):
 
 
 class LockedTokenRefreshSerializer(TokenRefreshSerializer):
-    """Refresh with rotation where two concurrent uses of one token yield at most one new pair.
-
-    simplejwt blacklists with ``get_or_create``, so two racing refreshes can both pass the
-    blacklist check. Locking the token's ``OutstandingToken`` row serialises them: the second
-    waits, then sees the token blacklisted and gets 401.
-    """
+    """Refresh with rotation and reuse detection (accounts.tokens.refresh_rotate)."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        token = RefreshToken(attrs["refresh"])  # verifies signature, expiry, blacklist
-        with transaction.atomic():
-            list(OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).order_by().values_list("pk"))
-            return super().validate(attrs)
+        return refresh_rotate(raw=attrs["refresh"])
+
+
+class PasswordChangeSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RegisterAcceptedSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("auth/token/", views.LoginView.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/password-change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("auth/verify-email/", views.VerifyEmailView.as_view(), name="auth-verify-email"),
     path("auth/verify-email/resend/", views.VerifyEmailResendView.as_view(), name="auth-verify-email-resend"),

@@ -16,8 +16,10 @@ from accounts.api.serializers import (
     AdminUserUpdateSerializer,
     EmailInputSerializer,
     MeUpdateSerializer,
+    PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     RefreshInputSerializer,
+    RegisterAcceptedSerializer,
     RegisterSerializer,
     TokenPairSerializer,
     TokenSerializer,
@@ -27,18 +29,30 @@ from accounts.models import User
 from accounts.permissions import IsAdmin
 from carts.api.serializers import CartMergeSerializer
 from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER, cart_merge_at_login
-from common.throttling import LoginRateThrottle
+from common.throttling import (
+    AnonRateThrottle,
+    LoginRateThrottle,
+    PasswordResetAccountRateThrottle,
+    PasswordResetRateThrottle,
+)
+
+REGISTER_ACCEPTED = "Check your inbox: we have sent a message to this address."
 
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, auth=[])
+    """Always 202 with the same body for a valid request, whether or not the address already has an account.
+
+    A new address gets the verification e-mail; an existing one gets an e-mail telling its owner of the attempt.
+    """
+
+    @extend_schema(request=RegisterSerializer, responses={202: RegisterAcceptedSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_register(**serializer.validated_data)
+        return Response({"detail": REGISTER_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(TokenObtainPairView):
@@ -85,12 +99,18 @@ class LoginView(TokenObtainPairView):
 
 
 class RefreshView(TokenRefreshView):
+    """Rotates the refresh token. Presenting a refresh token that was already rotated revokes its whole family:
+    the successor tokens stop working too (401)."""
+
     @extend_schema(responses={200: TokenPairSerializer}, auth=[])
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
 
 class LogoutView(APIView):
+    """Revokes the presented refresh token. Access tokens are not tracked: the one in use stays valid until it
+    expires (`ACCESS_TOKEN_LIFETIME`, 10 minutes by default); a password change ends it at once."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None})
@@ -99,6 +119,20 @@ class LogoutView(APIView):
         serializer.is_valid(raise_exception=True)
         services.refresh_token_blacklist(refresh=serializer.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Current + new password. Every refresh and access token of the user issued before stops working; the
+    answer carries a new token pair for the caller. Failed checks count towards the log-in lock-out."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = services.password_change(request=request, user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        return Response(tokens)
 
 
 class MeView(APIView):
@@ -142,6 +176,7 @@ class VerifyEmailResendView(APIView):
 class PasswordResetView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    throttle_classes = [AnonRateThrottle, PasswordResetRateThrottle, PasswordResetAccountRateThrottle]
 
     @extend_schema(
         request=EmailInputSerializer,
@@ -158,6 +193,7 @@ class PasswordResetView(APIView):
 class PasswordResetConfirmView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    throttle_classes = [AnonRateThrottle, PasswordResetRateThrottle, PasswordResetAccountRateThrottle]
 
     @extend_schema(
         request=PasswordResetConfirmSerializer,

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.LoginLockoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,6 +99,21 @@ database_pool_configure(default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every password check (API login, admin login, password change) goes through this backend and its lock-out.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+
+# --- Client identity and lock-out (docs/security.md) ------------------------------------------------
+# Proxies whose X-Forwarded-For is believed (CIDRs); empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# How many trusted proxies stand in front of the application (nginx alone: 1; CDN + nginx: 2).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1)
+# Per (account, client) pair: LOCKOUT_FAILURES failures lock the pair for LOCKOUT_BASE_SECONDS; every further
+# failure after a lock-out locks it again for twice as long, up to LOCKOUT_MAX_SECONDS. A pair's history is
+# forgotten LOCKOUT_MEMORY_SECONDS after its last failure or at its next successful log-in.
+LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=5)
+LOCKOUT_BASE_SECONDS = env.int("LOCKOUT_BASE_SECONDS", default=60)
+LOCKOUT_MAX_SECONDS = env.int("LOCKOUT_MAX_SECONDS", default=3600)
+LOCKOUT_MEMORY_SECONDS = env.int("LOCKOUT_MEMORY_SECONDS", default=24 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -210,6 +226,9 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="1000/min"),
         "login": env("THROTTLE_LOGIN", default="5/min"),
         "payments": env("THROTTLE_PAYMENTS", default="10/min"),
+        # Password reset: per client address, and per target account (e-mail for the request, uid to confirm).
+        "password_reset": env("THROTTLE_PASSWORD_RESET", default="10/hour"),
+        "password_reset_account": env("THROTTLE_PASSWORD_RESET_ACCOUNT", default="5/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -254,6 +273,9 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "TOKEN_REFRESH_SERIALIZER": "accounts.api.serializers.LockedTokenRefreshSerializer",
+    # Tokens carry a digest of the password hash, checked by JWTAuthentication on every request and by the
+    # refresh endpoint: any password change (API, reset, admin) ends every access and refresh token issued before.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -13,4 +13,6 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": "100000/min",
     "login": env("THROTTLE_LOGIN", default="5/min"),
     "payments": env("THROTTLE_PAYMENTS", default="10/min"),
+    "password_reset": env("THROTTLE_PASSWORD_RESET", default="10/hour"),
+    "password_reset_account": env("THROTTLE_PASSWORD_RESET_ACCOUNT", default="5/hour"),
 }
