@@ -76,7 +76,9 @@ def refresh_rotate(*, raw: str) -> dict[str, str]:
     family = _family(payload)
     user_id = payload.get(api_settings.USER_ID_CLAIM)
     with transaction.atomic():
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=payload[api_settings.JTI_CLAIM]).first()
+        # order_by(): the model orders by user, an outer join FOR UPDATE cannot lock.
+        rows = OutstandingToken.objects.select_for_update().filter(jti=payload[api_settings.JTI_CLAIM]).order_by()
+        outstanding = next(iter(rows), None)
         if outstanding is None:  # signed by us but never issued: refuse rather than start a family from it
             raise InvalidToken("Token is invalid or expired.")
         if BlacklistedToken.objects.filter(token=outstanding).exists():
