@@ -47,8 +47,10 @@ return tostring(wait)
 
 
 class LoginLockedOut(DomainError):
+    # The code every 429 of the API carries (the schema's ErrorCode429Enum): to a client it is a rate limit with a
+    # Retry-After; the detail says which.
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    code = "login_locked"
+    code = "throttled"
 
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))

@@ -100,7 +100,8 @@ def test_api_login_locks_the_pair_and_not_the_account(customer):
     locked = login(attacker, customer.email)  # even the right password
     assert locked.status_code == 429
     assert locked.json()["type"] == "client_error"
-    assert locked.json()["errors"][0]["code"] == "login_locked"
+    assert locked.json()["errors"][0]["code"] == "throttled"
+    assert "Too many failed log-in attempts" in locked.json()["errors"][0]["detail"]
     assert 55 <= int(locked["Retry-After"]) <= 60
     # The owner, from anywhere else, is not locked out.
     assert login(client_from("203.0.113.10"), customer.email).status_code == 200
