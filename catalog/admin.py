@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import Expression, F, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django_cte import CTE, with_cte
 
 from catalog import services
@@ -17,6 +24,8 @@ from catalog.api.serializers import AttributesField
 from catalog.models import Category, Product
 from catalog.selectors import category_subtree_contains
 from common.errors import DomainError
+from inventory.models import StockMovement
+from inventory.services import ADJUSTMENT_REASONS, stock_adjust
 
 TREE_SEPARATOR = " › "
 
@@ -113,21 +122,72 @@ class ProductAdminForm(forms.ModelForm[Product]):
             raise forms.ValidationError(str(exc.detail[0] if isinstance(exc.detail, list) else exc.detail)) from exc
 
 
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("low", "Low (at or below its threshold)"), ("out", "Out of stock")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        if self.value() == "low":
+            return queryset.filter(stock_quantity__lte=F("low_stock_threshold"))
+        if self.value() == "out":
+            return queryset.filter(stock_quantity__lte=0)
+        return queryset
+
+
+class StockAdjustForm(forms.Form):
+    reason = forms.ChoiceField(choices=[(reason.value, reason.label) for reason in ADJUSTMENT_REASONS])
+    delta = forms.IntegerField(
+        label="Change", help_text="Units to add (e.g. 12) or to remove (e.g. -3).", min_value=-1_000_000
+    )
+    # The stock the manager saw: if it moved meanwhile (an order), the service refuses instead of guessing.
+    expected_quantity = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def _thumbnail_url(product: Product, label: str) -> str | None:
+    path = (product.thumbnails or {}).get(label)
+    return default_storage.url(path) if path else None
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin[Product]):
     form = ProductAdminForm
-    list_display = ("name", "category", "price", "stock_quantity", "is_active", "updated_at")
+    change_form_template = "admin/catalog/product/change_form.html"
+    list_display = ("thumbnail", "name", "category", "price", "stock", "is_active", "updated_at")
+    list_display_links = ("name",)
     list_editable = ("price", "is_active")
-    list_filter = ("is_active", ("category", admin.RelatedOnlyFieldListFilter))
+    list_filter = (LowStockFilter, "is_active", ("category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug")
     autocomplete_fields = ("category",)
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("stock_quantity", "image", "thumbnails", "created_at", "updated_at")
+    readonly_fields = ("stock_quantity", "low_stock_threshold", "preview", "created_at", "updated_at")
     list_select_related = ("category",)
     actions = None  # bulk delete would bypass the deactivate-if-ordered rule
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).defer("search_vector")
+
+    @admin.display(description="")
+    def thumbnail(self, product: Product) -> str:
+        url = _thumbnail_url(product, "small")
+        if url is None:
+            return ""
+        return format_html('<img src="{}" alt="" width="48" height="48" style="object-fit: cover;">', url)
+
+    @admin.display(description="stock", ordering="stock_quantity")
+    def stock(self, product: Product) -> str:
+        if product.stock_quantity <= product.low_stock_threshold:
+            return format_html('<strong style="color: var(--error-fg);">{} (low)</strong>', product.stock_quantity)
+        return str(product.stock_quantity)
+
+    @admin.display(description="image")
+    def preview(self, product: Product) -> str:
+        url = _thumbnail_url(product, "medium") or (product.image.url if product.image else None)
+        if url is None:
+            return "No image."
+        return format_html('<img src="{}" alt="" style="max-width: 300px; max-height: 300px;">', url)
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:
@@ -140,3 +200,47 @@ class ProductAdmin(admin.ModelAdmin[Product]):
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
         if not services.product_delete(product_id=obj.pk):
             messages.warning(request, f"“{obj.name}” is referenced by orders: it was deactivated instead.")
+
+    def get_urls(self) -> list[URLPattern]:
+        adjust = self.admin_site.admin_view(self.adjust_stock_view)
+        return [
+            path("<uuid:object_id>/adjust-stock/", adjust, name="catalog_product_adjust_stock"),
+            *super().get_urls(),
+        ]
+
+    def adjust_stock_view(self, request: HttpRequest, object_id: UUID) -> HttpResponse:
+        """Stock changes by hand: through ``inventory.services.stock_adjust``, one ledger row each."""
+        product = get_object_or_404(Product.objects.defer("search_vector"), pk=object_id)
+        if not self.has_change_permission(request, product):
+            raise PermissionDenied
+        form = StockAdjustForm(request.POST or None, initial={"expected_quantity": product.stock_quantity})
+        if request.method == "POST" and form.is_valid():
+            try:
+                movement = stock_adjust(
+                    product_id=product.pk,
+                    delta=form.cleaned_data["delta"],
+                    reason=form.cleaned_data["reason"],
+                    expected_quantity=form.cleaned_data["expected_quantity"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                self.message_user(
+                    request,
+                    f"Stock of “{product.name}”: {product.stock_quantity} → "
+                    f"{product.stock_quantity + movement.delta} ({movement.get_reason_display()}, "
+                    f"{movement.delta:+d}).",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:catalog_product_change", args=[product.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adjust stock: {product.name}",
+            "opts": self.opts,
+            "original": product,
+            "form": form,
+            "movements": StockMovement.objects.filter(product=product).select_related("actor", "order")[:10],
+            "ledger_url": reverse("admin:inventory_stockmovement_changelist") + f"?product={product.pk}",
+        }
+        return TemplateResponse(request, "admin/catalog/product/adjust_stock.html", context)

@@ -82,3 +82,8 @@ async def category_get(*, category_id: UUID) -> Category | None:
 def category_subtree_contains(*, root_id: UUID, candidate_id: UUID) -> bool:
     """Whether ``candidate_id`` is ``root_id`` or one of its descendants."""
     return Category.objects.filter(pk=candidate_id, pk__in=category_subtree_ids(root_id)).exists()
+
+
+def product_low_stock_count() -> int:
+    """Products for sale at or below their low-stock threshold (one count query)."""
+    return Product.objects.filter(is_active=True, stock_quantity__lte=F("low_stock_threshold")).count()

@@ -26,10 +26,13 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     )
     actions = ["retry"]
 
-    @admin.action(description="Retry selected messages")
+    @admin.action(description="Retry selected messages", permissions=["retry"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("common.retry_outboxmessage")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

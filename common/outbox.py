@@ -100,6 +100,11 @@ def outbox_deliver(*, message_id: str) -> bool:
         return True
 
 
+def outbox_dead_count() -> int:
+    """Messages that ran out of attempts and wait for someone to retry them."""
+    return OutboxMessage.objects.filter(state=OutboxState.DEAD).count()
+
+
 def outbox_retry(*, message_ids: list[Any]) -> int:
     """Put dead (or stuck) messages back in the queue with a fresh attempt budget."""
     return (

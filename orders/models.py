@@ -50,6 +50,10 @@ class OrderItem(BaseModel):
             models.UniqueConstraint(fields=["order", "product"], name="order_items_product_unique_per_order"),
         ]
 
+    def __str__(self) -> str:
+        # Read with the product selected (the admin inline does so).
+        return f"{self.product.name} × {self.quantity} at {self.price_at_purchase}"
+
 
 class OrderStatusEvent(BaseModel):
     """Audit trail: one row per transition, written by ``orders.services.order_transition``."""
@@ -65,3 +69,9 @@ class OrderStatusEvent(BaseModel):
     class Meta:
         db_table = "order_status_events"
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        # e.g. "PENDING → PAYMENT_CONFIRMED by ann@example.com at 2026-01-31 10:00 UTC"
+        actor = self.actor.email if self.actor_id and self.actor else "system"
+        start = self.from_status or "(new)"
+        return f"{start} → {self.to_status} by {actor} at {self.created_at:%Y-%m-%d %H:%M %Z}"

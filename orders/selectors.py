@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from common.errors import NotFoundError
-from orders.models import Order, OrderItem
+from orders.models import Order, OrderItem, OrderStatus
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -29,3 +29,11 @@ def order_get(*, user: User, order_id: UUID) -> Order:
     if order is None:
         raise NotFoundError("Order not found.", code="order_not_found")
     return order
+
+
+def order_counts_to_handle() -> dict[str, int]:
+    """Orders waiting for staff, in one query: paid ones to process and processing ones to ship."""
+    return Order.objects.aggregate(
+        to_process=Count("pk", filter=Q(status=OrderStatus.PAYMENT_CONFIRMED)),
+        to_ship=Count("pk", filter=Q(status=OrderStatus.PROCESSING)),
+    )

@@ -55,6 +55,8 @@ ALLOWED_TRANSITIONS: Mapping[str, frozenset[str]] = {
 }
 # Customers may cancel only what has not been paid; staff may also cancel paid orders (with a refund).
 CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
+# Payment confirmation comes only from the payments app; staff drive the rest of the lifecycle.
+STAFF_SETTABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED)
 
 
 class InvalidTransitionError(ConflictError):
@@ -200,6 +202,25 @@ def order_cancel(*, order_id: UUID, actor: User, reason: str = "") -> Order:
         reason=reason or OrderEventReason.CANCELLED_BY_CUSTOMER.value,
         only_from=CUSTOMER_CANCELLABLE,
     )
+
+
+def order_staff_next_statuses(status: str) -> list[str]:
+    """The statuses staff may move an order in ``status`` to, in lifecycle order (what the back office offers)."""
+    allowed = ALLOWED_TRANSITIONS.get(status, frozenset())
+    return [to_status for to_status in STAFF_SETTABLE_STATUSES if to_status in allowed]
+
+
+def order_staff_set_status(*, order_id: UUID, to_status: str, actor: User, reason: str = "") -> Order:
+    """A manager's or admin's status change, for the API and the back office alike.
+
+    ``CANCELLED`` goes through ``order_cancel`` (refund first, stock returned); the other statuses through
+    ``order_transition``. Payment confirmation is not settable here: it comes only from the payments app.
+    """
+    if to_status not in STAFF_SETTABLE_STATUSES:
+        raise DomainError(f"Staff cannot set status {to_status!r}.", code="invalid_status", attr="status")
+    if to_status == OrderStatus.CANCELLED:
+        return order_cancel(order_id=order_id, actor=actor, reason=reason)
+    return order_transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)
 
 
 def order_expire(*, order_id: UUID) -> Order | None:

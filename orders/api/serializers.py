@@ -3,11 +3,8 @@ from typing import Any
 from rest_framework import serializers
 
 from common.serializers import StrictFieldsMixin
-from orders.models import Order, OrderItem, OrderStatus
-from orders.services import MAX_ORDER_LINES
-
-# Payment confirmation comes only from the payments app; staff drive the rest of the lifecycle.
-STAFF_SETTABLE_STATUSES = [OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED]
+from orders.models import Order, OrderItem
+from orders.services import MAX_ORDER_LINES, STAFF_SETTABLE_STATUSES
 
 
 class OrderLineInputSerializer(StrictFieldsMixin, serializers.Serializer):

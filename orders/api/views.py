@@ -18,7 +18,7 @@ from orders.api.serializers import (
     OrderSerializer,
     OrderStatusInputSerializer,
 )
-from orders.models import Order, OrderStatus
+from orders.models import Order
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -136,8 +136,5 @@ class OrderStatusView(GenericAPIView[Order]):
         order = selectors.order_get(user=user, order_id=order_id)
         to_status = serializer.validated_data["status"]
         reason = serializer.validated_data["reason"]
-        if to_status == OrderStatus.CANCELLED:
-            order = services.order_cancel(order_id=order.pk, actor=user, reason=reason)
-        else:
-            order = services.order_transition(order_id=order.pk, to_status=to_status, actor=user, reason=reason)
+        order = services.order_staff_set_status(order_id=order.pk, to_status=to_status, actor=user, reason=reason)
         return _render(user=user, order=order)

@@ -206,7 +206,7 @@ class TestRBAC:
         assert not manager.is_superuser
         assert manager.has_perm("catalog.change_product")
         assert not manager.has_perm("accounts.change_user")
-        assert manager.has_perm("accounts.view_user")
+        assert not manager.has_perm("accounts.view_user")
         assert admin_user.has_perm("accounts.change_user")
         assert not customer.is_staff
         assert not customer.has_perm("catalog.view_product")

@@ -34,7 +34,12 @@ def test_payments_are_read_only(staff_client):
     assert staff_client.post(f"/admin/payments/payment/{payment.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
-def test_webhook_events_and_fake_charges_pages_load(staff_client):
+def test_webhook_events_and_fake_charges_pages_load_for_admins_only(staff_client, admin_user):
     paid_order()
-    assert staff_client.get("/admin/payments/webhookevent/").status_code == 200
-    assert staff_client.get("/admin/payments/fakecharge/").status_code == 200
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+    assert admin_client.get("/admin/payments/webhookevent/").status_code == 200
+    assert admin_client.get("/admin/payments/fakecharge/").status_code == 200
+    # Internal tables: a manager does not see them.
+    assert staff_client.get("/admin/payments/webhookevent/").status_code == 403
+    assert staff_client.get("/admin/payments/fakecharge/").status_code == 403
