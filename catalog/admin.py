@@ -166,6 +166,9 @@ class ProductAdmin(admin.ModelAdmin[Product]):
     list_select_related = ("category",)
     actions = None  # bulk delete would bypass the deactivate-if-ordered rule
 
+    class Media:
+        css = {"all": ["backoffice/backoffice.css"]}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).defer("search_vector")
 
@@ -174,12 +177,12 @@ class ProductAdmin(admin.ModelAdmin[Product]):
         url = _thumbnail_url(product, "small")
         if url is None:
             return ""
-        return format_html('<img src="{}" alt="" width="48" height="48" style="object-fit: cover;">', url)
+        return format_html('<img src="{}" alt="" class="product-thumbnail" width="48" height="48">', url)
 
     @admin.display(description="stock", ordering="stock_quantity")
     def stock(self, product: Product) -> str:
         if product.stock_quantity <= product.low_stock_threshold:
-            return format_html('<strong style="color: var(--error-fg);">{} (low)</strong>', product.stock_quantity)
+            return format_html('<strong class="stock-low">{} (low)</strong>', product.stock_quantity)
         return str(product.stock_quantity)
 
     @admin.display(description="image")
@@ -187,7 +190,7 @@ class ProductAdmin(admin.ModelAdmin[Product]):
         url = _thumbnail_url(product, "medium") or (product.image.url if product.image else None)
         if url is None:
             return "No image."
-        return format_html('<img src="{}" alt="" style="max-width: 300px; max-height: 300px;">', url)
+        return format_html('<img src="{}" alt="" class="product-preview">', url)
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:

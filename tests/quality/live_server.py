@@ -43,11 +43,19 @@ class LiveServer:
 
 
 def _free_port() -> int:
+    """A free local port: any, or the first free one of ``LIVE_SERVER_PORTS`` (e.g. ``18500-18599``) when set,
+    so that runs sharing a machine can keep to their own ports."""
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    first, _, last = os.environ.get("LIVE_SERVER_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError(f"no free port in LIVE_SERVER_PORTS={os.environ['LIVE_SERVER_PORTS']}")
 
 
 @contextmanager
