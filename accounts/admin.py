@@ -16,7 +16,7 @@ class UserAdmin(admin.ModelAdmin[User]):
     readonly_fields = ("date_joined", "last_login")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Only admins change roles or account state; managers see users read-only.
+        # Only admins change roles or account state (managers do not reach this page: accounts/roles.py).
         if getattr(request.user, "role", None) != "admin":
             return self.fields
         return self.readonly_fields
