@@ -163,3 +163,10 @@ def test_order_list_query_count_does_not_grow_with_rows(manager: User, login: Ca
         make_order(lines=[(ProductFactory.create(stock=3), 1), (ProductFactory.create(stock=3), 2)])
     # session + user, the date hierarchy, the count, the page: the same for 1 order or 6.
     assert _list_queries(client) == one == 6
+
+
+def test_filter_counts_render(manager: User, login: Callable[[User], Client]) -> None:
+    make_order()
+    response = login(manager).get("/admin/orders/order/", {"_facets": "1", "customer": "nobody@example.com"})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []

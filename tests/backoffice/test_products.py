@@ -135,3 +135,26 @@ def test_thumbnails_are_shown(manager: User, login: Callable[[User], Client]) ->
     assert '<img src="/media/products/thumbnails/x/small.jpg"' in client.get("/admin/catalog/product/").content.decode()
     change = client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
     assert '<img src="/media/products/thumbnails/x/medium.jpg"' in change
+
+
+def test_price_and_active_are_editable_in_the_list(manager: User, login: Callable[[User], Client]) -> None:
+    product = ProductFactory.create(stock=4, price="10.00")
+    response = login(manager).post(
+        "/admin/catalog/product/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(product.pk),
+            "form-0-price": "12.50",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product.refresh_from_db()
+    assert (str(product.price), product.is_active, product.stock_quantity) == ("12.50", False, 4)
+
+
+def test_filter_counts_render(manager: User, login: Callable[[User], Client]) -> None:
+    ProductFactory.create(stock=1)
+    client = login(manager)
+    assert client.get("/admin/catalog/product/", {"_facets": "1"}).status_code == 200
