@@ -2,7 +2,8 @@
 
 ``order_transition`` is the only code that changes ``Order.status``; stock moves only through
 ``inventory.services``. Every write here is one transaction; e-mails and cache invalidation are
-scheduled with ``transaction.on_commit`` by the services they go through.
+scheduled with ``transaction.on_commit`` by the services they go through. The customer's e-mails (order
+received, cancelled, shipped) are written to the outbox in the same transaction as the change they report.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     snapshot = {
         product.pk: product
         for product in Product.objects.filter(pk__in=list(quantities)).only(
-            "id", "price", "is_active", "stock_quantity"
+            "id", "name", "price", "is_active", "stock_quantity"
         )
     }
     unavailable = sorted(pid for pid in quantities if pid not in snapshot or not snapshot[pid].is_active)
@@ -114,15 +115,60 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
             total_amount=total,
             expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         )
-        OrderItem.objects.bulk_create(
-            OrderItem(order=order, product_id=pid, quantity=quantity, price_at_purchase=snapshot[pid].price)
+        items = OrderItem.objects.bulk_create(
+            OrderItem(order=order, product=snapshot[pid], quantity=quantity, price_at_purchase=snapshot[pid].price)
             for pid, quantity in sorted(quantities.items())
         )
         OrderStatusEvent.objects.create(
             order=order, from_status="", to_status=OrderStatus.PENDING, actor=user, reason=OrderEventReason.PLACED.value
         )
         stock_reserve(quantities=quantities, order=order, actor=user)
+        email_enqueue(
+            to=[user.email],
+            template="order_received",
+            context={
+                "order": order,
+                "lines": _email_lines(items),
+                "currency": settings.PAYMENT_CURRENCY,
+                "pay_within_minutes": settings.ORDER_PAYMENT_TIMEOUT_MINUTES,
+            },
+            idempotency_key=f"order-received:{order.pk}",
+        )
     return order
+
+
+def _email_lines(items: Sequence[OrderItem]) -> list[dict[str, Any]]:
+    """Name, quantity, unit price and line total of each item, for the customer's e-mails."""
+    return [
+        {
+            "name": item.product.name,
+            "quantity": item.quantity,
+            "price": item.price_at_purchase,
+            "subtotal": item.price_at_purchase * item.quantity,
+        }
+        for item in items
+    ]
+
+
+def _order_cancelled_email(*, order: Order, reason: str) -> None:
+    """Tell the customer their order is cancelled, why, and what was refunded (the refund, if any, is recorded
+    before the cancellation: see ``payments.services.payment_refund_for_order`` and the refund webhook)."""
+    from payments.models import Payment, PaymentStatus
+
+    refunds = list(Payment.objects.filter(order=order, status=PaymentStatus.REFUNDED).order_by("refunded_at"))
+    email_enqueue(
+        to=[order.user.email],
+        template="order_cancelled",
+        context={
+            "order": order,
+            "lines": _email_lines(list(order.items.select_related("product"))),
+            "expired": reason == OrderEventReason.EXPIRED.value,
+            "by_customer": reason == OrderEventReason.CANCELLED_BY_CUSTOMER.value,
+            "refund": sum((payment.amount for payment in refunds), Decimal("0.00")) if refunds else None,
+            "currency": refunds[0].currency if refunds else settings.PAYMENT_CURRENCY,
+        },
+        idempotency_key=f"order-cancelled:{order.pk}",
+    )
 
 
 def _order_lock(order_id: UUID) -> Order:
@@ -133,7 +179,8 @@ def _order_lock(order_id: UUID) -> Order:
 
 
 def _apply_transition(*, order: Order, to_status: str, actor: User | None, reason: str) -> None:
-    """Move a locked order to ``to_status``: audit row, stock return on cancel, mail on shipping."""
+    """Move a locked order to ``to_status``: audit row, stock return on cancel, the customer's mail on cancel and
+    shipping."""
     from_status = order.status
     if to_status not in ALLOWED_TRANSITIONS.get(from_status, frozenset()):
         raise InvalidTransitionError(current=from_status, requested=to_status)
@@ -147,6 +194,7 @@ def _apply_transition(*, order: Order, to_status: str, actor: User | None, reaso
             MovementReason.ORDER_EXPIRED if reason == OrderEventReason.EXPIRED.value else MovementReason.ORDER_CANCELLED
         )
         stock_release(order=order, reason=movement_reason, actor=actor)
+        _order_cancelled_email(order=order, reason=reason)
     elif to_status == OrderStatus.SHIPPED:
         email_enqueue(
             to=[order.user.email],
