@@ -55,10 +55,14 @@ def test_the_confirmation_is_written_in_the_placing_transaction(settings: Any) -
     product = ProductFactory.create(stock=5)
     customer = UserFactory.create()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        order_place(user=customer, items=[{"product_id": product.pk, "quantity": 1}])
-        assert OutboxMessage.objects.filter(idempotency_key__startswith="order-received:").count() == 1
-        raise RuntimeError("the surrounding change fails")
+    def place_then_fail() -> None:
+        with transaction.atomic():
+            order_place(user=customer, items=[{"product_id": product.pk, "quantity": 1}])
+            assert OutboxMessage.objects.filter(idempotency_key__startswith="order-received:").count() == 1
+            raise RuntimeError("the surrounding change fails")
+
+    with pytest.raises(RuntimeError):
+        place_then_fail()
 
     assert not Order.objects.exists()
     assert not OutboxMessage.objects.exists()
