@@ -115,7 +115,7 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
             total_amount=total,
             expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
         )
-        items = OrderItem.objects.bulk_create(
+        placed_items = OrderItem.objects.bulk_create(
             OrderItem(order=order, product=snapshot[pid], quantity=quantity, price_at_purchase=snapshot[pid].price)
             for pid, quantity in sorted(quantities.items())
         )
@@ -128,7 +128,7 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
             template="order_received",
             context={
                 "order": order,
-                "lines": _email_lines(items),
+                "lines": _email_lines(placed_items),
                 "currency": settings.PAYMENT_CURRENCY,
                 "pay_within_minutes": settings.ORDER_PAYMENT_TIMEOUT_MINUTES,
             },
