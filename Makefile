@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVICES = eval "$$($(PY) scripts/dev_services.py)"
+# The port `make run` serves on. Exported so that the banner, gunicorn and honcho (which would otherwise hand its
+# first process port 5000) all use the same one.
+PORT ?= 8000
+export PORT
 
 .PHONY: run test lint typecheck check bench venv clean-data chromium
 

@@ -338,6 +338,11 @@ PAYMENT_CURRENCY = env("PAYMENT_CURRENCY", default="USD")
 # How long the fake provider's `tok_slow` test card takes to answer.
 PAYMENT_FAKE_SLOW_SECONDS = env.float("PAYMENT_FAKE_SLOW_SECONDS", default=0.5)
 DEMO_USERS = env.bool("DEMO_USERS", default=True)
+# `make run` on an empty database seeds a demo catalog (categories, products, generated images); off by default.
+SEED_DEMO = env.bool("SEED_DEMO", default=False)
+SEED_DEMO_PRODUCTS = env.int("SEED_DEMO_PRODUCTS", default=300)
+# The port `make run` serves on: printed in its banner and the default target of `manage.py stress_orders`.
+SERVER_PORT = env.int("PORT", default=8000)
 PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 LOGGING = {

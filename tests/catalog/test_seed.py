@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
@@ -53,3 +54,32 @@ def test_seeded_products_are_searchable(api_client: Any) -> None:
 
     assert response.status_code == 200
     assert response.json()["count"] > 0
+
+
+def test_if_empty_seeds_an_empty_catalog_and_leaves_a_full_one_alone(capsys: Any) -> None:
+    call_command("seed_catalog", products=30, categories=6, seed=1, if_empty=True)
+    first = _snapshot()
+    assert len(first) == 30
+
+    call_command("seed_catalog", products=50, categories=6, seed=2, if_empty=True)
+
+    assert _snapshot() == first
+    assert Category.objects.count() == 6
+    assert "nothing seeded" in capsys.readouterr().out
+
+
+def test_images_gives_every_product_a_picture_and_thumbnails(django_capture_on_commit_callbacks: Any) -> None:
+    from PIL import Image
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_catalog", products=12, categories=6, seed=4, images=True)
+
+    products = list(Product.objects.all())
+    assert len(products) == 12
+    for product in products:
+        assert product.image.name.startswith(f"products/{product.pk}/demo")
+        assert set(product.thumbnails) == {"small", "medium"}
+        with default_storage.open(product.image.name) as picture:
+            assert Image.open(picture).size == (800, 800)
+        with default_storage.open(product.thumbnails["small"]) as small:
+            assert Image.open(small).size == (200, 200)

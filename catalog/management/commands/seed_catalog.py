@@ -63,6 +63,8 @@ class Totals:
     units: int = 0
     movements: int = 0
     per_level: dict[int, int] = field(default_factory=dict)
+    product_ids: list[uuid.UUID] | None = None  # kept only when pictures are queued for them
+    image_tasks: int = 0
 
 
 class Command(BaseCommand):
@@ -76,6 +78,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace", action="store_true", help="Delete the existing catalog first (refused if orders exist)."
         )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing (and succeed) when the catalog already has rows."
+        )
+        parser.add_argument(
+            "--images", action="store_true", help="Queue a generated picture (and its thumbnails) for every product."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         products, categories = options["products"], options["categories"]
@@ -88,15 +96,22 @@ class Command(BaseCommand):
         if options["replace"]:
             self._clear()
         elif Product.objects.exists() or Category.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("The catalog is not empty: nothing seeded.")
+                return
             raise CommandError("The catalog is not empty: pass --replace to start over.")
 
-        totals = Totals()
+        totals = Totals(product_ids=[] if options["images"] else None)
         leaves = self._seed_categories(rng, categories, totals)
         descriptions = [fake.paragraph(nb_sentences=4) for _ in range(DESCRIPTION_POOL)]
         self._seed_products(rng, descriptions, leaves, products, options["batch_size"], totals)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE products; ANALYZE categories; ANALYZE stock_movements")
         catalog_cache_invalidate()
+        if options["images"]:
+            from catalog.demo import demo_images_schedule
+
+            totals.image_tasks = demo_images_schedule(product_ids=totals.product_ids or [])
         self._summary(totals, time.perf_counter() - started)
 
     def _clear(self) -> None:
@@ -200,6 +215,8 @@ class Command(BaseCommand):
                                     copy.write_row(movement)
                 for product, movement in batch:
                     totals.products += 1
+                    if totals.product_ids is not None:
+                        totals.product_ids.append(product[0])
                     totals.active += bool(product[11])
                     totals.in_stock += bool(product[7])
                     totals.units += product[7]
@@ -215,6 +232,7 @@ class Command(BaseCommand):
             ("in stock", f"{totals.in_stock:,}"),
             ("stock units", f"{totals.units:,}"),
             ("ledger rows (initial)", f"{totals.movements:,}"),
+            ("image tasks queued", f"{totals.image_tasks:,}"),
             ("elapsed", f"{elapsed:.1f} s"),
             ("products / s", f"{totals.products / elapsed:,.0f}" if elapsed else "-"),
         ]
