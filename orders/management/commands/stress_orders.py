@@ -5,6 +5,10 @@ The command prepares its own products and buyers directly in the database the se
 tokens for the buyers, then sends ``POST /api/v1/orders/`` from a pool of threads, each with its
 own keep-alive connection. Afterwards it reads the final stock, reconciles the ledger of every
 product and reads the deadlock counter of ``pg_stat_database``.
+
+Nothing is prepared unless the server answers first (``cannot connect to <url>`` otherwise), and the stress
+products are taken out of the public catalog when the run ends, however it ends: deleted if they never sold,
+deactivated otherwise (``catalog.services.product_delete``), so they never head the shop's product list.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from catalog.models import Category, Product
+from catalog.services import product_delete
 from inventory.selectors import inventory_mismatches
 from inventory.services import stock_initialize
 
@@ -87,6 +93,19 @@ class StressReport:
     def failed(self) -> bool:
         return self.oversold > 0 or self.counts["5xx"] > 0 or not self.ledger_reconciled or self.transport_errors > 0
 
+    def failures(self, url: str) -> list[str]:
+        """What went wrong, in words; only what actually happened."""
+        if self.transport_errors and not self.attempts:
+            return [f"cannot connect to {url} (no request got an answer)"]
+        counts = self.counts
+        found = [
+            f"{self.oversold} units oversold" if self.oversold else "",
+            f"{counts['5xx']} responses were 5xx" if counts["5xx"] else "",
+            f"{self.transport_errors} requests got no answer" if self.transport_errors else "",
+            "" if self.ledger_reconciled else "the stock ledger does not reconcile",
+        ]
+        return [failure for failure in found if failure]
+
     def rows(self) -> list[tuple[str, str]]:
         counts = self.counts
         return [
@@ -131,6 +150,30 @@ def stress_products_create(*, count: int, stock: int, run_id: str) -> list[Produ
         stock_initialize(product=product, quantity=stock)
         products.append(product)
     return products
+
+
+def stress_products_retire(*, product_ids: list[UUID]) -> None:
+    """Take the run's products out of the public catalog: deleted when unsold, deactivated when orders hold them."""
+    for product_id in product_ids:
+        product_delete(product_id=product_id)
+
+
+def server_check(url: str, timeout: float = 5.0) -> None:
+    """Refuse to start (``cannot connect to <url>``) unless an HTTP server answers at ``url``."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise CommandError(f"Not an http(s) URL: {url}")
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = cls(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), timeout=timeout)
+    try:
+        conn.request("GET", f"{parts.path.rstrip('/')}/healthz")
+        conn.getresponse().read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise CommandError(
+            f"cannot connect to {url} ({exc.__class__.__name__}: {exc}). Start the server (make run) or pass --url."
+        ) from None
+    finally:
+        conn.close()
 
 
 def stress_buyers_create(*, count: int, run_id: str) -> list[tuple[User, str]]:
@@ -217,9 +260,46 @@ def stress_run(
 ) -> StressReport:
     """Prepare the data, fire the requests, measure; the caller decides how to report."""
     rng = random.Random(seed)  # noqa: S311 - load generation, not security
+    server_check(url, timeout)
     run_id = secrets.token_hex(4)
     created = stress_products_create(count=1 if scenario == "last-item" else products, stock=stock, run_id=run_id)
     product_ids = [p.pk for p in created]
+    try:
+        return _stress_fire(
+            url=url,
+            scenario=scenario,
+            product_ids=product_ids,
+            stock=stock,
+            buyers=buyers,
+            requests=requests,
+            concurrency=concurrency,
+            max_lines=max_lines,
+            max_quantity=max_quantity,
+            timeout=timeout,
+            rng=rng,
+            run_id=run_id,
+            progress=progress,
+        )
+    finally:
+        stress_products_retire(product_ids=product_ids)
+
+
+def _stress_fire(
+    *,
+    url: str,
+    scenario: str,
+    product_ids: list[UUID],
+    stock: int,
+    buyers: int,
+    requests: int,
+    concurrency: int,
+    max_lines: int,
+    max_quantity: int,
+    timeout: float,
+    rng: random.Random,
+    run_id: str,
+    progress: bool,
+) -> StressReport:
     accounts = stress_buyers_create(count=buyers, run_id=run_id)
 
     def plans() -> Iterator[tuple[str, list[tuple[UUID, int]]]]:
@@ -282,7 +362,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Base URL of the running server.")
+        parser.add_argument(
+            "--url",
+            default=f"http://127.0.0.1:{settings.SERVER_PORT}",
+            help="Base URL of the running server (default: the PORT `make run` serves on).",
+        )
         parser.add_argument("--scenario", choices=["last-item", "multi"], default="last-item")
         parser.add_argument("--stock", type=int, default=None, help="Units per product (5 / 100).")
         parser.add_argument("--buyers", type=int, default=50)
@@ -326,5 +410,5 @@ class Command(BaseCommand):
         for label, value in report.rows():
             self.stdout.write(f"| {label:<{width}} | {value} |")
         if report.failed:
-            raise CommandError("Stress run FAILED: oversold units, 5xx responses, transport errors or ledger mismatch.")
+            raise CommandError(f"Stress run FAILED: {'; '.join(report.failures(options['url']))}.")
         self.stdout.write(self.style.SUCCESS("Stress run passed: nothing oversold, no 5xx, ledger reconciles."))
