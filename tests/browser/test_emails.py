@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from accounts.services import password_reset_request, verification_email_send
+from accounts.services import password_reset_request, user_register, verification_email_send
 from common.models import OutboxMessage
 from orders.models import OrderStatus
 from orders.services import order_cancel, order_transition
@@ -45,6 +45,12 @@ def _verify_email() -> list[str]:
 def _password_reset() -> list[str]:
     password_reset_request(email=UserFactory.create().email)
     return ["Choose a new password"]
+
+
+def _registration_attempt() -> list[str]:
+    existing = UserFactory.create(email="taken@example.com")
+    user_register(email=existing.email, password="a-long-new-password-42")
+    return ["taken@example.com", "reset it"]
 
 
 def _low_stock() -> list[str]:
@@ -80,6 +86,12 @@ def _order_cancelled() -> list[str]:
 CASES = [
     Case("verify_email", "Confirm your e-mail address", r"Confirm your e-mail address", _verify_email),
     Case("password_reset", "Reset your password", r"Reset your password", _password_reset),
+    Case(
+        "registration_attempt",
+        "Someone tried to register with your e-mail address",
+        r"Someone tried to register",
+        _registration_attempt,
+    ),
     Case("low_stock", "Low stock", r"Low stock: Cashmere scarf", _low_stock),
     Case("order_received", "Order received", r"Order .+ received", _order_received),
     Case("payment_confirmation", "Payment received", r"Payment received for order", _payment_confirmation),
