@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from common.docs import redoc_view, swagger_view
+from common.media import media_file
 from common.views import HealthView
 
 api_v1 = [
@@ -19,11 +20,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", swagger_view("schema"), name="swagger-ui"),
+    path("api/redoc/", redoc_view("schema"), name="redoc"),
     path("admin/", admin.site.urls),
-    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
+if settings.MEDIA_SERVE:
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"))
 
 handler400 = "common.errors.bad_request"
 handler403 = "common.errors.permission_denied"

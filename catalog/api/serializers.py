@@ -29,7 +29,11 @@ class CategoryWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Cat
 
 
 @extend_schema_field(
-    {"type": "object", "additionalProperties": {"type": "string"}, "example": {"small": "/media/x.jpg"}}
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "example": {"small": "https://shop.example.com/media/x.jpg"},
+    }
 )
 class ThumbnailsField(serializers.Field):
     def to_representation(self, value: dict[str, str]) -> dict[str, str]:
@@ -37,7 +41,8 @@ class ThumbnailsField(serializers.Field):
 
 
 class ProductSerializer(serializers.ModelSerializer[Product]):
-    """Rendered without the request, so cached bodies hold no per-request data (media URLs are relative)."""
+    """Rendered without the request, so cached bodies hold no per-request data: media URLs are the storage's own,
+    absolute (PUBLIC_ORIGIN + MEDIA_URL, or the bucket's), whichever path answers."""
 
     thumbnails = ThumbnailsField(read_only=True)
 

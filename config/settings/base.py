@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "adrf",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_celery_beat",
     "common",
@@ -127,22 +129,62 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Static files are served by WhiteNoise under every server (common.static). Production serves the compressed,
-# content-hashed output of `collectstatic` with far-future cache headers; other settings serve the apps' own
-# static folders directly (no collectstatic needed for `make run` or the tests).
-STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if STATIC_MANIFEST
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
-WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# The public origin of this deployment (scheme://host[:port]), used for absolute URLs built without a request,
+# e.g. media URLs in cached API bodies: the same request always gets the same URL, whichever path answered it.
+PUBLIC_ORIGIN = env("PUBLIC_ORIGIN", default=f"http://localhost:{env('PORT', default='8000')}").rstrip("/")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
+MEDIA_MAX_AGE = env.int("MEDIA_MAX_AGE", default=24 * 3600)
+# An S3-compatible bucket (django-storages) when AWS_STORAGE_BUCKET_NAME is set; its URLs point at the bucket
+# (or AWS_S3_CUSTOM_DOMAIN). Credentials come from the usual AWS_* variables, read by boto3 itself.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+# Static files are served by WhiteNoise under every server (common.static). With STATIC_MANIFEST (the default in
+# production) it serves the compressed (brotli, gzip), content-hashed output of `collectstatic` with far-future
+# cache headers; otherwise the apps' own static folders directly (no collectstatic for `make run` or the tests).
+
+
+def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], bool, bool]:
+    """(STORAGES, STATIC_MANIFEST, MEDIA_SERVE) from the environment, with the defaults of production or not.
+
+    MEDIA_SERVE: uploaded files are answered by the application itself (common.media), except when a bucket
+    serves them, or in production, where the proxy in front serves the media volume (deploy/nginx.conf).
+    """
+    manifest = env.bool("STATIC_MANIFEST", default=production)
+    serve_media = env.bool("MEDIA_SERVE", default=not production)
+    media: dict[str, Any]
+    if AWS_STORAGE_BUCKET_NAME:
+        media = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+                "region_name": env("AWS_S3_REGION_NAME", default=None),
+                "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
+                "location": env("AWS_LOCATION", default="media"),
+                # Public product images: plain URLs, no expiring signatures (cacheable bodies stay valid).
+                "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+                "default_acl": env("AWS_DEFAULT_ACL", default=None),
+                "file_overwrite": False,
+                "object_parameters": {"CacheControl": f"public, max-age={MEDIA_MAX_AGE}"},
+            },
+        }
+        serve_media = False
+    else:
+        media = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"base_url": f"{PUBLIC_ORIGIN}{MEDIA_URL}"},
+        }
+    static = (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if manifest
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    return {"default": media, "staticfiles": {"BACKEND": static}}, manifest, serve_media
+
+
+STORAGES, STATIC_MANIFEST, MEDIA_SERVE = storages_settings(production=False)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -262,6 +304,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
+    # Swagger UI and ReDoc come from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayRequestDuration": True},
 }
 
 SIMPLE_JWT = {

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, database_pool_configure, env
+from .base import REST_FRAMEWORK, database_pool_configure, env, storages_settings
 
 DEBUG = False
 database_pool_configure(default=True)
@@ -16,3 +16,6 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 DEMO_USERS = env.bool("DEMO_USERS", default=False)
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The hashed, compressed output of `collectstatic` (run when the image is built), with far-future cache headers.
+STORAGES, STATIC_MANIFEST, MEDIA_SERVE = storages_settings(production=True)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST

@@ -68,6 +68,7 @@ def live_server(*, workers: int = 2, env: Mapping[str, str] | None = None) -> It
         "DATABASE_URL": current_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "PORT": str(port),
+        "PUBLIC_ORIGIN": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESSLOG": "-",
         "GUNICORN_TIMEOUT": "120",
