@@ -6,6 +6,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from whitenoise.compress import Compressor
 
 # Lets generic classes (ModelAdmin[User], QuerySet[Order]…) be subscripted at runtime.
 django_stubs_ext.monkeypatch()
@@ -185,6 +186,10 @@ def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], b
 
 STORAGES, STATIC_MANIFEST, MEDIA_SERVE = storages_settings(production=False)
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Templates always link the hashed names ({% static %}): the unhashed copies would only double collectstatic's
+# compression work and the image size. Source maps are fetched by developer tools only: not worth compressing.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from tests.factories import ProductFactory, UserFactory
 from tests.support import bearer
 
-
 REDOC_BADGE = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
@@ -77,7 +76,8 @@ def test_swagger_ui_authorize_sends_the_bearer_token(page: Any, live_url: str) -
 
     assert sent.value.headers["authorization"] == f"Bearer {token}"
     response = sent.value.response()
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
     assert response.json()["email"] == "docs-reader@example.com"
 
 
