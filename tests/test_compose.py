@@ -12,7 +12,7 @@ def load() -> dict:
 
 
 def test_services_present():
-    assert set(load()["services"]) == {"postgres", "redis", "web", "worker", "beat", "mailpit"}
+    assert set(load()["services"]) == {"postgres", "redis", "web", "worker", "beat", "mailpit", "proxy"}
 
 
 def test_images_and_ports():
@@ -45,3 +45,23 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck():
     assert "\nUSER app" in dockerfile
     assert "HEALTHCHECK" in dockerfile
     assert "/healthz" in dockerfile
+
+
+def test_the_proxy_serves_the_media_volume_and_api_urls_point_at_it():
+    services = load()["services"]
+    proxy = services["proxy"]
+    assert "media:/srv/media:ro" in proxy["volumes"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    assert "8080:80" in proxy["ports"]
+    assert "media:/app/media" in services["web"]["volumes"]
+    assert services["web"]["environment"]["PUBLIC_ORIGIN"].endswith("localhost:8080}")
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "alias /srv/media/$1;" in conf
+    assert "proxy_pass http://web:8000;" in conf
+
+
+def test_the_image_collects_static_files_at_build_time_with_production_settings():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in dockerfile
+    assert "manage.py collectstatic --noinput" in dockerfile
+    assert dockerfile.index("collectstatic") < dockerfile.index("\nUSER app")

@@ -26,6 +26,7 @@ print(json.dumps({
     "media_serve": settings.MEDIA_SERVE,
     "media_route": media_route,
     "finders": settings.WHITENOISE_USE_FINDERS,
+    "renderers": settings.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
 }))
 """
 
@@ -58,7 +59,7 @@ def test_a_bucket_name_selects_the_s3_backend_with_plain_public_urls() -> None:
     assert probe["media_route"] is None
 
 
-def test_local_settings_serve_media_from_the_app_with_absolute_urls() -> None:
+def test_local_settings_serve_media_from_the_app_with_absolute_urls_and_the_browsable_api() -> None:
     probe = _probe("config.settings.local", PUBLIC_ORIGIN="http://localhost:8123", PORT="8123")
 
     assert probe["media"] == "django.core.files.storage.filesystem.FileSystemStorage"
@@ -66,6 +67,7 @@ def test_local_settings_serve_media_from_the_app_with_absolute_urls() -> None:
     assert probe["media_serve"] is True
     assert probe["media_route"] == "/media/a.jpg"
     assert probe["static"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in probe["renderers"]  # type: ignore[operator]
     assert probe["finders"] is True
 
 
@@ -79,6 +81,7 @@ def test_production_serves_the_hashed_compressed_manifest_and_leaves_media_to_th
 
     assert probe["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert probe["finders"] is False
+    assert probe["renderers"] == ["rest_framework.renderers.JSONRenderer"], "no browsable API in production"
     assert probe["media_serve"] is False
     assert probe["media_route"] is None
     assert probe["url"] == "https://shop.example.com/media/products/thumbnails/x/small.jpg"
