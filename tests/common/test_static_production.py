@@ -1,9 +1,11 @@
 """Static files as production serves them: `collectstatic` output (hashed names, brotli and gzip copies) answered
-by WhiteNoise under the production server command, with far-future cache headers."""
+by WhiteNoise under the production server command, with far-future cache headers; and uploaded images answered
+by the same server command, at the absolute URLs the API gives."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -16,7 +18,11 @@ from typing import Any
 
 import brotli
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
+from catalog.services import product_image_set
+from tests.factories import ProductFactory
 from tests.quality.live_server import LiveServer, live_server
 from tests.support import ROOT
 
@@ -43,11 +49,14 @@ def collected(tmp_path_factory: Any) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(collected: Path, django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer]:
-    with (
-        django_db_blocker.unblock(),
-        live_server(env={"STATIC_MANIFEST": "1", "STATIC_ROOT": str(collected)}) as running,
-    ):
+def media_root(tmp_path_factory: Any) -> Path:
+    return Path(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="module")
+def server(collected: Path, media_root: Path, django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer]:
+    env = {"STATIC_MANIFEST": "1", "STATIC_ROOT": str(collected), "MEDIA_ROOT": str(media_root)}
+    with django_db_blocker.unblock(), live_server(env=env) as running:
         yield running
 
 
@@ -95,3 +104,26 @@ def test_only_hashed_names_exist_and_pages_link_them(collected: Path, server: Li
     assert f"/static/{bundle}" in docs.decode()
     status, headers, _ = _get(f"{server.url}/static/{bundle}", "br")
     assert (status, headers["cache-control"], headers["content-encoding"]) == (200, FAR_FUTURE, "br")
+
+
+def test_an_uploaded_image_and_its_thumbnails_answer_at_the_urls_the_api_gives(
+    server: LiveServer, media_root: Path, settings: Any, transactional_db: None
+) -> None:
+    """The upload is stored and its thumbnails made here (the task runs eagerly on commit) into the server's media
+    folder; the server's API then links them with absolute URLs, and those URLs answer the real JPEGs."""
+    settings.MEDIA_ROOT = str(media_root)
+    product = ProductFactory.create()
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 600), (30, 140, 60)).save(buffer, format="PNG")
+    product_image_set(product_id=product.pk, image=SimpleUploadedFile("leaf.png", buffer.getvalue(), "image/png"))
+
+    _, _, body = _get(f"{server.url}/api/v1/products/{product.pk}/")
+    product_body = json.loads(body)
+
+    assert product_body["thumbnails"]["small"].startswith(f"{server.url}/media/products/thumbnails/")
+    status, headers, thumbnail = _get(product_body["thumbnails"]["small"])
+    assert (status, headers["content-type"]) == (200, "image/jpeg")
+    assert headers["cache-control"].startswith("public, max-age=")
+    assert Image.open(io.BytesIO(thumbnail)).size == (200, 133)
+    status, headers, _ = _get(product_body["image"])
+    assert (status, headers["content-type"]) == (200, "image/png")
