@@ -140,9 +140,6 @@ MEDIA_MAX_AGE = env.int("MEDIA_MAX_AGE", default=24 * 3600)
 # An S3-compatible bucket (django-storages) when AWS_STORAGE_BUCKET_NAME is set; its URLs point at the bucket
 # (or AWS_S3_CUSTOM_DOMAIN). Credentials come from the usual AWS_* variables, read by boto3 itself.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
-# Static files are served by WhiteNoise under every server (common.static). With STATIC_MANIFEST (the default in
-# production) it serves the compressed (brotli, gzip), content-hashed output of `collectstatic` with far-future
-# cache headers; otherwise the apps' own static folders directly (no collectstatic for `make run` or the tests).
 
 
 def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], bool, bool]:
@@ -184,6 +181,9 @@ def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], b
     return {"default": media, "staticfiles": {"BACKEND": static}}, manifest, serve_media
 
 
+# Static files are served by WhiteNoise under every server (common.static). With STATIC_MANIFEST (the default in
+# production) it serves the compressed (brotli, gzip), content-hashed output of `collectstatic` with far-future
+# cache headers; otherwise the apps' own static folders directly (no collectstatic for `make run` or the tests).
 STORAGES, STATIC_MANIFEST, MEDIA_SERVE = storages_settings(production=False)
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 # Templates always link the hashed names ({% static %}): the unhashed copies would only double collectstatic's
