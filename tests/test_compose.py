@@ -55,6 +55,8 @@ def test_the_proxy_serves_the_media_volume_and_api_urls_point_at_it():
     assert "8080:80" in proxy["ports"]
     assert "media:/app/media" in services["web"]["volumes"]
     assert services["web"]["environment"]["PUBLIC_ORIGIN"].endswith("localhost:8080}")
+    proxy_address = proxy["networks"]["default"]["ipv4_address"]
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == f"{proxy_address}/32"
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "alias /srv/media/$1;" in conf
     assert "proxy_pass http://web:8000;" in conf
