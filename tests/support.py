@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +20,38 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Processes a test starts (live servers) listen on ports of LIVE_SERVER_PORTS, a range split evenly between the
+# pytest-xdist workers, so parallel workers never race for one port (and runs sharing a machine can each keep to a
+# range of their own).
+
+
+def worker_ports() -> range:
+    """This worker's share of LIVE_SERVER_PORTS (default 18700-18799)."""
+    first, _, last = os.environ.get("LIVE_SERVER_PORTS", "18700-18799").partition("-")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    share = (int(last or first) - int(first) + 1) // workers
+    if share < 1:
+        raise RuntimeError(f"LIVE_SERVER_PORTS={first}-{last} has fewer ports than the {workers} test workers")
+    start = int(first) + share * settings.TEST_WORKER_INDEX
+    return range(start, start + share)
+
+
+_port_offsets = itertools.count()
+
+
+def worker_port() -> int:
+    """A free port of this worker's share (each call moves on, so a port just released is not reused at once)."""
+    ports = worker_ports()
+    for _ in ports:
+        port = ports[next(_port_offsets) % len(ports)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1} (LIVE_SERVER_PORTS)")
 
 
 def current_database_url() -> str:

@@ -17,7 +17,7 @@ from typing import IO
 
 from django.conf import settings
 
-from tests.support import ROOT, current_database_url
+from tests.support import ROOT, current_database_url, worker_port
 
 # Limits far above anything a fuzzing run sends: the throttles still run (and their 429 stays documented),
 # but a run never trips them. The throttle tests in the OWASP module use the real, low rates.
@@ -42,26 +42,10 @@ class LiveServer:
         return self.log.read().decode(errors="replace")[-tail:]
 
 
-def _free_port() -> int:
-    """A free local port: any, or the first free one of ``LIVE_SERVER_PORTS`` (e.g. ``18500-18599``) when set,
-    so that runs sharing a machine can keep to their own ports."""
-    import socket
-
-    first, _, last = os.environ.get("LIVE_SERVER_PORTS", "0-0").partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise RuntimeError(f"no free port in LIVE_SERVER_PORTS={os.environ['LIVE_SERVER_PORTS']}")
-
-
 @contextmanager
 def live_server(*, workers: int = 2, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
-    """gunicorn + uvicorn workers on a free port, DEBUG off, pointed at the test database and test Redis."""
-    port = _free_port()
+    """gunicorn + uvicorn workers on a port of this test worker, DEBUG off, on the test database and test Redis."""
+    port = worker_port()
     process_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
