@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import Product
 from orders.management.commands.stress_orders import stress_run
-from tests.quality.live_server import LiveServer, _free_port, live_server
+from tests.quality.live_server import LiveServer, live_server
+from tests.support import worker_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +22,7 @@ def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveServer
 
 
 def test_nothing_listening_says_cannot_connect_to_the_default_port(settings: Any) -> None:
-    settings.SERVER_PORT = _free_port()
+    settings.SERVER_PORT = worker_port()
 
     with pytest.raises(CommandError) as error:
         call_command("stress_orders", "--no-progress")
