@@ -77,6 +77,7 @@ class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; nothing was changed. Try again shortly."
     default_code = "database_unavailable"
+    wait = 1  # seconds: answered as `Retry-After`
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -94,6 +95,11 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, InvalidToken):
             # simplejwt's dict detail would render as two errors; keep one clear 401.
             return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
+        if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict) and "detail" in exc.detail:
+            # simplejwt refuses a malformed Authorization header with a {"detail", "code"} dict, which would render
+            # as two errors (`attr: "detail"` and `attr: "code"`): one error carrying its code instead.
+            code = exc.detail.get("code", "authentication_failed")
+            return exceptions.AuthenticationFailed(str(exc.detail["detail"]), code=str(code))
         if isinstance(exc, OperationalError | InterfaceError):
             # The database went away mid-request (restart, failover, killed backend): the transaction was
             # rolled back as a whole, so the client may simply retry.

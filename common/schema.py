@@ -7,7 +7,7 @@
   such as ``order_not_found`` (404) or ``invalid_token`` (400). 400, 401, 404 and 413 are documented as the
   envelope with a free-form ``code`` instead; the codes an operation can return are named in its description.
 - Input serializers built on ``StrictFieldsMixin`` refuse unknown keys, so their request schemas say
-  ``additionalProperties: false`` (the read-only keys they accept and ignore are listed without a type).
+  ``additionalProperties: false``.
 - Requests the API refuses for a reason the generic schema does not state are stated: non-empty lists
   (``minItems``), non-blank text (``pattern: \\S``) and the one decimal spelling accepted.
 """
@@ -91,6 +91,10 @@ ERROR_400 = PolymorphicProxySerializer(
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular narrows DRF's signature
+        # Docstrings are written for maintainers; what clients read is given with ``extend_schema(description=…)``.
+        return ""
+
     def _is_list_view(self, serializer: Any = None) -> bool:
         action = getattr(self.view, "action", None)
         if action in _ASYNC_ACTIONS:
@@ -169,9 +173,7 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             ):
                 prop["pattern"] = r"\S"
         if direction == "request" and isinstance(serializer, StrictFieldsMixin):
-            properties = schema.setdefault("properties", {})
-            for name in serializer.ignored_fields:
-                properties.setdefault(name, {"description": "Read-only: accepted and ignored."})
+            # The read-only keys it accepts and ignores are not part of the request: clients need not send them.
             schema["additionalProperties"] = False
         if schema.get("description") == _STRICT_DOC:
             del schema["description"]

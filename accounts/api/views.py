@@ -65,6 +65,8 @@ class LoginView(TokenObtainPairView):
     throttle_classes = [LoginRateThrottle]
 
     @extend_schema(
+        description="E-mail + password → access and refresh tokens. With an `X-Cart-Token` header the anonymous "
+        "cart is merged into the user's cart and the merge result is returned under `cart`.",
         parameters=[CART_TOKEN_PARAMETER],
         responses={
             200: inline_serializer(

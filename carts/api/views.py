@@ -98,6 +98,7 @@ class CartDetailView(CartAPIView):
 
     @extend_schema(
         operation_id="cart_retrieve",
+        description="The caller's cart: the database cart when signed in, else the anonymous cart of `X-Cart-Token`.",
         parameters=[CART_TOKEN_PARAMETER],
         responses={200: CartSerializer, 503: UNAVAILABLE},
     )

@@ -40,11 +40,41 @@ class ThumbnailsField(serializers.Field):
         return {label: default_storage.url(path) for label, path in value.items()}
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": 50,
+        "additionalProperties": {
+            "oneOf": [{"type": "string", "maxLength": 200}, {"type": "number"}, {"type": "boolean"}]
+        },
+        "example": {"color": "red", "size": "M"},
+    }
+)
+class AttributesField(serializers.JSONField):
+    """A flat object of scalar values (e.g. ``{"color": "red", "size": "M"}``): what the filters can match."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected an object of name: value pairs.", code="invalid")
+        if len(value) > 50:
+            raise serializers.ValidationError("At most 50 attributes.", code="too_many_attributes")
+        for name, item in value.items():
+            if not name or len(name) > 64:
+                raise serializers.ValidationError("Attribute names are 1-64 characters.", code="invalid")
+            if not isinstance(item, SCALAR_TYPES) or (isinstance(item, str) and len(item) > 200):
+                raise serializers.ValidationError(
+                    f"Attribute {name!r} must be a string (≤ 200 characters), number or boolean.", code="invalid"
+                )
+        return value
+
+
 class ProductSerializer(serializers.ModelSerializer[Product]):
     """Rendered without the request, so cached bodies hold no per-request data: media URLs are the storage's own,
     absolute (PUBLIC_ORIGIN + MEDIA_URL, or the bucket's), whichever path answers."""
 
     thumbnails = ThumbnailsField(read_only=True)
+    attributes = AttributesField(read_only=True)
 
     class Meta:
         model = Product
@@ -64,28 +94,6 @@ class ProductSerializer(serializers.ModelSerializer[Product]):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-@extend_schema_field(
-    {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}}
-)
-class AttributesField(serializers.JSONField):
-    """A flat object of scalar values (e.g. ``{"color": "red", "size": "M"}``): what the filters can match."""
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        value = super().to_internal_value(data)
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Expected an object of name: value pairs.", code="invalid")
-        if len(value) > 50:
-            raise serializers.ValidationError("At most 50 attributes.", code="too_many_attributes")
-        for name, item in value.items():
-            if not name or len(name) > 64:
-                raise serializers.ValidationError("Attribute names are 1-64 characters.", code="invalid")
-            if not isinstance(item, SCALAR_TYPES) or (isinstance(item, str) and len(item) > 200):
-                raise serializers.ValidationError(
-                    f"Attribute {name!r} must be a string (≤ 200 characters), number or boolean.", code="invalid"
-                )
-        return value
 
 
 class ProductWriteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Product]):

@@ -62,7 +62,15 @@ X_CACHE = OpenApiParameter(
     enum=["HIT", "MISS"],
     description="Whether the body came from the cache.",
 )
-ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200], description="Send back as If-None-Match.")
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 304], description="Send back as If-None-Match."
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The `ETag` of a copy you hold: 304 with no body while it is current.",
+)
 
 
 def _is_staff_reader(request: Request) -> bool:
@@ -272,7 +280,7 @@ class ProductViewSet(CatalogViewSet):
 
     @extend_schema(
         summary="Get a product",
-        parameters=[X_CACHE, ETAG],
+        parameters=[X_CACHE, ETAG, IF_NONE_MATCH],
         responses={200: ProductSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
     )
     async def aretrieve(self, request: Request, pk: UUID) -> HttpResponseBase:
@@ -360,7 +368,7 @@ class CategoryViewSet(CatalogViewSet):
 
     @extend_schema(
         summary="Get a category",
-        parameters=[X_CACHE, ETAG],
+        parameters=[X_CACHE, ETAG, IF_NONE_MATCH],
         responses={200: CategorySerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
     )
     async def aretrieve(self, request: Request, pk: UUID) -> HttpResponseBase:

@@ -36,6 +36,7 @@ class OrderPayView(APIView):
 
     @extend_schema(
         operation_id="orders_pay",
+        description="Charge an order's total. Idempotent: retries with the same key replay the first answer.",
         tags=["orders"],
         request=PayInputSerializer,
         parameters=[
@@ -95,6 +96,7 @@ class PaymentWebhookView(APIView):
 
     @extend_schema(
         operation_id="payments_webhook",
+        description="Provider → shop events, authenticated by the `X-Signature` HMAC, not by a user.",
         tags=["payments"],
         auth=[],
         request=WebhookEventInputSerializer,
