@@ -14,7 +14,9 @@ from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 # No text column of PostgreSQL can hold U+0000, so the API refuses it in every string (400): the schema says so.
 NO_NUL = "^[^\\u0000]*$"
 NON_BLANK_NO_NUL = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
-_UNPATTERNED_FORMATS = {None, "password", "email", "slug"}
+# Formatted strings (uuid, email, date-time...) exclude U+0000 already; a pattern next to a format would also make
+# generators build values from the pattern and miss what the format means.
+_UNPATTERNED_FORMATS = {None, "password"}
 
 RETRY_AFTER = {
     "description": "Seconds to wait before retrying.",
@@ -64,7 +66,7 @@ CONFLICT_ERRORS: dict[str, tuple[str, dict[str, Any], list[str]]] = {
 }
 
 # Component descriptions written for API clients; any other component description came from a class docstring.
-_CLIENT_DESCRIPTIONS = {"ApiClientErrorResponse", "ApiValidationErrorResponse", "CartMerge", CONFLICT}
+_CLIENT_DESCRIPTIONS = {"ApiClientErrorResponse", "ApiValidationErrorResponse", CONFLICT}
 
 
 def postprocess_schema(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

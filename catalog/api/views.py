@@ -97,7 +97,9 @@ class CatalogViewSet(GenericViewSet):
     view_is_async = True
 
     def get_permissions(self) -> list[BasePermission]:
-        if self.request is not None and self.request.method in ("GET", "HEAD", "OPTIONS"):
+        method = self.request.method if self.request is not None else None
+        # Reads are public; so is a method no route answers, which then gets its 405 rather than a 401/403.
+        if method in ("GET", "HEAD", "OPTIONS") or (method or "").lower() not in self.action_map:
             return [AllowAny()]
         return [IsManagerOrAdmin()]
 

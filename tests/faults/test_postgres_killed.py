@@ -85,3 +85,4 @@ def test_database_unreachable_is_503_in_the_envelope():
         db.settings_dict["PORT"] = original_port
     assert response.status_code == 503
     assert response.json()["errors"][0]["code"] == "database_unavailable"
+    assert response["Retry-After"] == "1"

@@ -30,8 +30,10 @@ def long_lived_access(user: User) -> str:
 class SeedData:
     customer: User
     manager: User
+    admin: User
     customer_token: str
     manager_token: str
+    admin_token: str
     category_id: str
     empty_category_id: str
     product_id: str
@@ -45,6 +47,7 @@ class SeedData:
 def seed_api_data() -> SeedData:
     customer = UserFactory.create()
     manager = UserFactory.create(manager=True)
+    admin = UserFactory.create(admin=True)
     category = CategoryFactory.create()
     empty_category = CategoryFactory.create(parent=category)
     product = ProductFactory.create(category=category, stock=AMPLE_STOCK)
@@ -59,8 +62,10 @@ def seed_api_data() -> SeedData:
     return SeedData(
         customer=customer,
         manager=manager,
+        admin=admin,
         customer_token=long_lived_access(customer),
         manager_token=long_lived_access(manager),
+        admin_token=long_lived_access(admin),
         category_id=str(category.pk),
         empty_category_id=str(empty_category.pk),
         product_id=str(product.pk),
