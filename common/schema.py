@@ -109,21 +109,6 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return False
         return super()._should_add_error_response(responses, status_code)
 
-    def _get_parameters(self) -> list[dict[str, Any]]:
-        from common.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
-
-        parameters: list[dict[str, Any]] = super()._get_parameters()
-        for parameter in parameters:
-            if parameter["in"] == "header" and parameter["name"] == IDEMPOTENCY_HEADER:
-                # Surrounding whitespace is dropped, so a blank key counts as no key.
-                parameter["schema"] = {
-                    **parameter["schema"],
-                    "minLength": 1,
-                    "maxLength": MAX_KEY_LENGTH,
-                    "pattern": r"\S",
-                }
-        return parameters
-
     def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
         if self.method == "PATCH" and getattr(self.view, "patch_is_partial", True) is False:
             # drf-spectacular documents every PATCH body as partial (all fields optional); a view that validates

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from common.idempotency import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 # No text column of PostgreSQL can hold U+0000, so the API refuses it in every string (400): the schema says so.
 NO_NUL = "^[^\\u0000]*$"
@@ -79,7 +79,6 @@ def postprocess_schema(result: dict[str, Any], generator: Any, request: Any, pub
             _service_unavailable(operation)
             _retry_after(operation)
             _idempotent_replayed(operation)
-            _string_parameters(operation)
     _order_create_body(result, schemas)
     _password_rules(schemas)
     for name, schema in schemas.items():
@@ -173,24 +172,22 @@ def _retry_after(operation: dict[str, Any]) -> None:
 
 
 def _idempotent_replayed(operation: dict[str, Any]) -> None:
-    if not any(
-        parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER
+    keys = [
+        parameter
         for parameter in operation.get("parameters", [])
-    ):
+        if parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER
+    ]
+    if not keys:
         return
+    for parameter in keys:
+        # Surrounding whitespace is dropped, so a blank key counts as no key.
+        parameter["schema"] = {**parameter["schema"], "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"\S"}
     for status_code, response in operation.get("responses", {}).items():
         if status_code.startswith("2"):
             response.setdefault("headers", {})[REPLAYED_HEADER] = {
                 "description": "`true` when this is the stored answer to an earlier request with the same key.",
                 "schema": {"type": "string", "enum": ["true"]},
             }
-
-
-def _string_parameters(operation: dict[str, Any]) -> None:
-    for parameter in operation.get("parameters", []):
-        if parameter.get("in") == "query":
-            schema = parameter.get("schema", {})
-            _refuse_nul(schema.get("items", {}) if schema.get("type") == "array" else schema)
 
 
 def _refuse_nul(schema: dict[str, Any]) -> None:

@@ -188,8 +188,6 @@ def test_request_strings_refuse_nul(schema: dict[str, Any]) -> None:
     assert free_text
     for string in free_text:
         assert re.fullmatch(string["pattern"], "a\x00b") is None, string
-    color = next(p for p in _operation(schema, "products_list")["parameters"] if p["name"] == "color")
-    assert re.fullmatch(color["schema"]["items"]["pattern"], "red\x00") is None
     name = requests["CategoryWriteRequest"]["properties"]["name"]["pattern"]
     assert re.fullmatch(name, " ") is None
     assert re.fullmatch(name, " Hats ") is not None
