@@ -9,12 +9,14 @@
 - Input serializers built on ``StrictFieldsMixin`` refuse unknown keys, so their request schemas say
   ``additionalProperties: false``.
 - Requests the API refuses for a reason the generic schema does not state are stated: non-empty lists
-  (``minItems``), non-blank text (``pattern: \\S``) and the one decimal spelling accepted.
+  (``minItems``), non-blank text (``pattern: \\S``) and the one decimal spelling accepted. These use
+  drf-spectacular's extension classes; document-wide rules live in ``common.schema_hooks``.
 """
 
 from typing import Any
 
-from drf_spectacular.plumbing import force_instance, get_doc
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ValidationErrorEnum
@@ -32,7 +34,6 @@ _ASYNC_ACTIONS = {
     "adestroy": "destroy",
 }
 _BODY_METHODS = ("POST", "PUT", "PATCH")
-_STRICT_DOC = get_doc(StrictFieldsMixin)
 
 
 class ApiErrorSerializer(serializers.Serializer[Any]):
@@ -131,35 +132,72 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return ApiClientErrorResponseSerializer
         return super()._get_error_response_serializer(status_code)
 
-    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
-        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
-        serializer = force_instance(serializer)
+
+# Field- and serializer-level refinements, through drf-spectacular's extension classes (registered on definition).
+# Each starts from what drf-spectacular would generate, the way its documentation describes.
+
+
+class DecimalFieldSchema(OpenApiSerializerFieldExtension):
+    """The one decimal spelling the API accepts (see ``decimal_pattern``)."""
+
+    target_class = serializers.DecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema.get("type") == "string":
+            schema["pattern"] = decimal_pattern(self.target)
+        return schema
+
+
+class FileFieldSchema(OpenApiSerializerFieldExtension):
+    """Media URLs are rendered without the request (cached bodies hold no host): a path, not a full URI."""
+
+    target_class = serializers.FileField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema.get("format") == "uri":
+            schema["format"] = "uri-reference"
+        return schema
+
+
+class CharFieldSchema(OpenApiSerializerFieldExtension):
+    """Input text that is trimmed and may not be blank must hold a non-space character."""
+
+    target_class = serializers.CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if (
+            direction == "request"
+            and not field.read_only
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "format" not in schema
+        ):
+            schema["pattern"] = r"\S"
+        return schema
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """Input serializers built on ``StrictFieldsMixin`` refuse unknown keys and empty lists marked non-empty."""
+
+    target_class = StrictFieldsMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
         properties = schema.get("properties", {})
-        for name, field in serializer.fields.items():
-            prop = properties.get(name)
-            if prop is None:
-                continue
-            if isinstance(field, serializers.FileField) and prop.get("format") == "uri":
-                # Media URLs are rendered without the request (cached bodies hold no host): a path, not a full URI.
-                prop["format"] = "uri-reference"
-            if isinstance(field, serializers.DecimalField) and prop.get("type") == "string":
-                prop["pattern"] = decimal_pattern(field)
-            if direction != "request" or field.read_only:
-                continue
-            if isinstance(field, serializers.ListSerializer) and not field.allow_empty:
-                prop.setdefault("minItems", 1)
-            if (
-                isinstance(field, serializers.CharField)
-                and field.trim_whitespace
-                and not field.allow_blank
-                and prop.get("type") == "string"
-                and "pattern" not in prop
-                and "format" not in prop
-            ):
-                prop["pattern"] = r"\S"
-        if direction == "request" and isinstance(serializer, StrictFieldsMixin):
-            # The read-only keys it accepts and ignores are not part of the request: clients need not send them.
-            schema["additionalProperties"] = False
-        if schema.get("description") == _STRICT_DOC:
-            del schema["description"]
+        for name, field in force_instance(self.target).fields.items():
+            if isinstance(field, serializers.ListSerializer) and not field.allow_empty and name in properties:
+                properties[name].setdefault("minItems", 1)
+        schema["additionalProperties"] = False
         return schema
