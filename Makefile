@@ -50,7 +50,7 @@ chromium:
 # Tests run on TEST_WORKERS pytest-xdist workers, each with its own test database and Redis databases; the coverage
 # report is printed and the run fails below COVERAGE_FLOOR percent.
 TEST_WORKERS ?= 2
-COVERAGE_FLOOR ?= 88
+COVERAGE_FLOOR ?= 91
 
 test: lint typecheck check schema-check chromium
 	@$(SERVICES) && $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal \
