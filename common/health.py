@@ -43,14 +43,18 @@ CHECKS: dict[str, type[BaseHealthCheckBackend]] = {
 }
 
 
-def health_report() -> tuple[bool, dict[str, str]]:
-    """Run every check; healthy unless a critical one (the database) failed."""
+def health_report() -> tuple[str, dict[str, str]]:
+    """Run every check: ``ok``; ``degraded`` when a non-critical one (cache, broker) failed; ``unavailable``
+    when a critical one (the database) failed. Each component reports ``ok`` or its failure."""
     report: dict[str, str] = {}
-    healthy = True
+    overall = "ok"
     for name, check_class in CHECKS.items():
         check = check_class()
         check.run_check()
         report[name] = "ok" if not check.errors else str(check.pretty_status())
-        if check.errors and check.critical_service:
-            healthy = False
-    return healthy, report
+        if check.errors:
+            if check.critical_service:
+                overall = "unavailable"
+            elif overall == "ok":
+                overall = "degraded"
+    return overall, report

@@ -1,18 +1,18 @@
-import re
 from typing import Any
 
-from rest_framework.exceptions import ValidationError
+from django.core.paginator import Paginator
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
-_POSITIVE_INT = re.compile(r"0*[1-9][0-9]*")
+from common.input import positive_int
 
 
 class StandardPagination(PageNumberPagination):
     """``?page=&page_size=``; page_size defaults to 20 and is capped at 100 (larger values are clamped).
 
-    A page_size that is not a positive integer is a 400 naming the parameter, not silently the default:
-    the schema documents an integer ≥ 1, and the API accepts exactly that.
+    A page or page_size that is not a positive integer in ASCII digits is a 400 naming the parameter, not
+    silently the default or a 404: the schema documents an integer ≥ 1, and the API accepts exactly that
+    (``page=last`` is kept, as DRF spells the last page).
     """
 
     page_size = 20
@@ -23,13 +23,19 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not _POSITIVE_INT.fullmatch(raw):
-            raise ValidationError(
-                {self.page_size_query_param: ["A positive integer is required."]}, code="invalid_page_size"
-            )
-        digits = raw.lstrip("0")
-        # Any number of digits is valid (and clamped); only short ones are worth converting.
-        return min(int(digits), self.max_page_size) if len(digits) <= 9 else self.max_page_size
+        # Any number of digits is valid (and clamped); only short ones are converted.
+        return positive_int(raw, name=self.page_size_query_param, maximum=self.max_page_size)
+
+    def page_number_clean(self, raw: str | None) -> str:
+        """The page asked for, canonical (``"01"`` is ``"1"``); ``last`` as sent; anything else a 400."""
+        if not raw:
+            return "1"
+        if raw in self.last_page_strings:
+            return raw
+        return str(positive_int(raw, name=self.page_query_param))
+
+    def get_page_number(self, request: Request, paginator: Paginator) -> str:
+        return self.page_number_clean(request.query_params.get(self.page_query_param))
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

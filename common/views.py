@@ -110,7 +110,8 @@ class AnonymousAsyncAPIView(APIView):
 
 
 class HealthView(APIView):
-    """Liveness and dependencies: 200 while the database answers, 503 when it does not."""
+    """Liveness and dependencies: 200 while the database answers (``status: degraded`` and ``failing`` naming the
+    cache or broker when one is down), 503 when the database does not answer."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
@@ -122,7 +123,10 @@ class HealthView(APIView):
             200: inline_serializer(
                 "Health",
                 {
-                    "status": serializers.CharField(),
+                    "status": serializers.CharField(help_text="`ok`, or `degraded` when the cache or broker is down."),
+                    "failing": serializers.ListField(
+                        child=serializers.CharField(), required=False, help_text="The components that are down."
+                    ),
                     "database": serializers.CharField(),
                     "cache": serializers.CharField(),
                     "broker": serializers.CharField(),
@@ -133,5 +137,7 @@ class HealthView(APIView):
         auth=[],
     )
     def get(self, request: Request) -> Response:
-        healthy, report = health_report()
-        return Response({"status": "ok" if healthy else "unavailable", **report}, status=200 if healthy else 503)
+        overall, report = health_report()
+        degraded = [name for name, state in report.items() if state != "ok"]
+        body = {"status": overall, **report} if overall == "ok" else {"status": overall, "failing": degraded, **report}
+        return Response(body, status=503 if overall == "unavailable" else 200)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 
 from common.errors import ConflictError, DomainError, NotFoundError
+from common.input import column_check
 from inventory.models import MovementReason, StockMovement
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def stock_initialize(*, product: Product, quantity: int, actor: User | None = No
 
     if quantity < 0:
         raise ValueError("Initial stock cannot be negative.")
+    column_check(Product, "stock_quantity", product.stock_quantity + quantity, attr="stock_quantity")
     if quantity == 0:
         return
     Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") + quantity)
@@ -194,6 +196,8 @@ def stock_adjust(
     row's quantity, 409 ``stock_conflict`` (the client read a stale value). A result below zero is
     409 ``insufficient_stock``.
     """
+    from catalog.models import Product
+
     if reason not in ADJUSTMENT_REASONS:
         raise DomainError("Reason must be 'adjustment' or 'restock'.", code="invalid_reason", attr="reason")
     if delta == 0:
@@ -215,6 +219,7 @@ def stock_adjust(
         raise InsufficientStockError(
             errors=[{"product_id": str(product_id), "requested": -delta, "available": current}]
         )
+    column_check(Product, "stock_quantity", current + delta, attr="stock_quantity")
     (movement,) = _apply(changes={product_id: delta}, products=products, reason=reason, order=None, actor=actor)
     return movement
 

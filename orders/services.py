@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from common.errors import ConflictError, DomainError, NotFoundError
+from common.input import column_check
 from common.services import email_enqueue
 from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
@@ -106,9 +107,10 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
             errors=[{"product_id": str(pid)} for pid in unavailable],
         )
     stock_ensure_available(quantities=quantities, products=snapshot)
+    total = sum((snapshot[pid].price * quantity for pid, quantity in quantities.items()), Decimal("0.00"))
+    column_check(Order, "total_amount", total, attr="total_amount")
 
     with transaction.atomic():
-        total = sum((snapshot[pid].price * quantity for pid, quantity in quantities.items()), Decimal("0.00"))
         order = Order.objects.create(
             user=user,
             status=OrderStatus.PENDING,

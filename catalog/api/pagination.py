@@ -14,9 +14,8 @@ class AsyncPagination(StandardPagination):
     """StandardPagination whose page is fetched with the async ORM: one COUNT (known up front) + one SELECT."""
 
     def page_number(self, params: QueryDict) -> str:
-        raw = params.get(self.page_query_param) or "1"
-        # "01" and "1" are the same page (and the same cache entry).
-        return str(int(raw)) if raw.isdigit() else raw
+        # "01" and "1" are the same page (and the same cache entry); "²" or "0" is a 400.
+        return self.page_number_clean(params.get(self.page_query_param))
 
     def page_size_for(self, params: QueryDict) -> int:
         return int(self.get_page_size(SimpleNamespace(query_params=params)) or self.page_size)  # type: ignore[arg-type]

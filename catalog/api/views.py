@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_serializers import ValidationErrorResponseSerializer
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -135,7 +135,11 @@ class CatalogViewSet(GenericViewSet):
         alias = self._raw_alias(action, request.GET, origin)
         if alias is not None and (cached := await cached_peek(scope=LIST_NAMESPACE, key=alias)) is not None:
             return self._hit_response(request, cached, with_etag=False)
-        location = self._cache_location(action, request.GET, origin, kwargs)
+        try:
+            location = self._cache_location(action, request.GET, origin, kwargs)
+        except ValidationError:
+            # An invalid page or page_size: the DRF path below answers the 400 in the envelope.
+            return None
         if location is None:
             return None
         scope, key, with_etag = location

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
+    "common.middleware.NulRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "common.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,7 +260,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # A JSON API: form encodings only where a file is uploaded (the product image view sets its own parser).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # common.parsers.JSONParser limits nesting depth and refuses NUL characters (common.input).
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

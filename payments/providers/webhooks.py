@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.input import JsonTooDeep, NullCharacter, json_loads
 from payments.providers.base import ProviderEvent, WebhookVerificationError
 
 SIGNATURE_HEADER = "X-Signature"
@@ -114,7 +115,10 @@ def _amount(value: Any) -> Decimal | None:
 def event_parse(body: bytes) -> ProviderEvent:
     """Parse a verified body into a :class:`ProviderEvent`; anything malformed is a 400, never a crash."""
     try:
-        payload = json.loads(body)
+        payload = json_loads(body)
+    except (JsonTooDeep, NullCharacter) as exc:
+        # The same limits as every JSON body of the API (depth checked before decoding), same codes.
+        raise WebhookVerificationError(str(exc.detail), code=exc.default_code) from None
     except (ValueError, UnicodeDecodeError):
         raise _invalid("The webhook body is not valid JSON.") from None
     if not isinstance(payload, dict):

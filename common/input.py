@@ -1,0 +1,137 @@
+"""Limits on hostile input, each checked in one place before a parser, a view or the database sees it.
+
+- JSON nesting depth: :func:`json_loads` (used by the API's JSON parser and by every raw body parsed outside
+  DRF) measures the depth with a linear scan before decoding, so no body reaches the recursive decoder deep.
+- NUL characters: PostgreSQL refuses them in text and JSONB; :mod:`common.middleware` refuses them in the path,
+  query string, headers and form fields, :func:`json_loads` in JSON keys and strings.
+- Integers in query parameters: :func:`positive_int` accepts ASCII digits only (``str.isdigit`` and ``int`` also
+  take ``²`` or Arabic-Indic digits).
+- Numbers against their column: :func:`column_check` derives the bounds from the model field.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+from rest_framework.exceptions import ParseError, ValidationError
+
+JSON_MAX_DEPTH = 32
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+class JsonTooDeep(ParseError):
+    default_detail = f"JSON nesting is limited to {JSON_MAX_DEPTH} levels."
+    default_code = "json_too_deep"
+
+
+class NullCharacter(ParseError):
+    default_detail = "NUL characters (\\u0000) are not accepted."
+    default_code = "null_character"
+
+
+def json_depth(text: str, *, limit: int = JSON_MAX_DEPTH) -> int:
+    """Deepest nesting of ``[``/``{`` outside strings; stops counting as soon as ``limit`` is exceeded.
+
+    A linear scan without recursion: it never decodes, so it is safe on any input (malformed JSON is the
+    decoder's business afterwards).
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a decoded JSON value holds a NUL in any key or string, walked without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return True
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def json_loads(data: str | bytes, *, limit: int = JSON_MAX_DEPTH, **kwargs: Any) -> Any:
+    """``json.loads`` that refuses nesting beyond ``limit`` (:class:`JsonTooDeep`) and NULs (:class:`NullCharacter`).
+
+    Malformed JSON still raises ``ValueError`` as ``json.loads`` does.
+    """
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    if json_depth(text, limit=limit) > limit:
+        raise JsonTooDeep()
+    value = json.loads(text, **kwargs)
+    if contains_nul(value):
+        raise NullCharacter()
+    return value
+
+
+def positive_int(raw: str, *, name: str, maximum: int | None = None) -> int:
+    """A query parameter that must be an integer ≥ 1 written in ASCII digits; anything else is a 400 naming it.
+
+    With ``maximum``, larger values are clamped to it (any number of digits is accepted, few are converted).
+    """
+    if not raw or not _ASCII_DIGITS.issuperset(raw) or not raw.strip("0"):
+        raise ValidationError({name: ["A positive integer is required."]}, code="invalid")
+    digits = raw.lstrip("0")
+    if maximum is not None and len(digits) > len(str(maximum)):
+        return maximum
+    value = int(digits)
+    return min(value, maximum) if maximum is not None else value
+
+
+def column_bounds(model: type[models.Model], field_name: str) -> tuple[Decimal | int | None, Decimal | int | None]:
+    """(lowest, highest) value the column of ``model.field_name`` stores; None where the column has no bound."""
+    field = model._meta.get_field(field_name)
+    if isinstance(field, models.DecimalField):
+        places = field.decimal_places or 0
+        highest = Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places if field.max_digits else None
+        return (-highest if highest is not None else None), highest
+    if isinstance(field, models.IntegerField):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        return low, high
+    return None, None
+
+
+def column_check(model: type[models.Model], field_name: str, value: Decimal | int, *, attr: str | None = None) -> None:
+    """Refuse ``value`` with 400 ``out_of_range`` (naming the limit) when it does not fit its column."""
+    # Imported here: common.errors loads DRF's settings, which load the parser that imports this module.
+    from common.errors import DomainError
+
+    low, high = column_bounds(model, field_name)
+    label = attr or field_name
+    if high is not None and value > high:
+        raise DomainError(
+            f"{label} would be {value}, above the largest value stored ({high}).", code="out_of_range", attr=attr
+        )
+    if low is not None and value < low:
+        raise DomainError(
+            f"{label} would be {value}, below the smallest value stored ({low}).", code="out_of_range", attr=attr
+        )
