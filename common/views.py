@@ -139,5 +139,7 @@ class HealthView(APIView):
     def get(self, request: Request) -> Response:
         overall, report = health_report()
         degraded = [name for name, state in report.items() if state != "ok"]
-        body = {"status": overall, **report} if overall == "ok" else {"status": overall, "failing": degraded, **report}
+        body: dict[str, Any] = {"status": overall, **report}
+        if degraded:
+            body["failing"] = degraded
         return Response(body, status=503 if overall == "unavailable" else 200)
