@@ -6,7 +6,8 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Two workers per core: under ASGI each worker runs its sync views (every signed-in write endpoint) on one thread,
 # so a worker waiting on Postgres or Redis holds that thread; async reads (catalog, anonymous carts) stay CPU-bound.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
-worker_class = "uvicorn.workers.UvicornWorker"
+# Ours: no `Server:` header naming the software.
+worker_class = "config.workers.UvicornWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5

@@ -3,9 +3,11 @@
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import django_stubs_ext
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 # Lets generic classes (ModelAdmin[User], QuerySet[Order]…) be subscripted at runtime.
@@ -196,15 +198,48 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 *
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Redis: one base URL, one database number per role ----------------------------------------
+# REDIS_URL may name a database (redis://host:6379/8, or ?db=8 on a unix socket): the roles then take consecutive
+# databases from there (broker 8, cache 9, carts 10, throttle 11, sessions 12); without one they start at 0.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379")
+REDIS_ROLES = ("broker", "cache", "carts", "throttle", "sessions")  # role -> base + its index
+REDIS_DATABASES = env.int("REDIS_DATABASES", default=16)  # the server's `databases` setting
 
 
-def redis_db_url(db: int) -> str:
-    """The Redis URL for logical database ``db`` (unix sockets take ``?db=``)."""
-    base = REDIS_URL.rstrip("/")
-    if base.startswith("unix://"):
-        return f"{base}?db={db}"
-    return f"{base}/{db}"
+def redis_url_split(url: str) -> tuple[str, int]:
+    """``(url without its database, base database)``; a database that is not a number, or leaves no room for
+    every role within REDIS_DATABASES, refuses to start rather than run half-configured."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.scheme == "unix":
+        raw = next((value for key, value in query if key == "db"), "")
+        others = urlencode([(k, v) for k, v in query if k != "db"])
+        rest = f"unix://{parts.path}" + (f"?{others}" if others else "")
+    else:
+        raw = parts.path.strip("/")
+        rest = urlunsplit(parts._replace(path=""))
+    if not raw:
+        return rest, 0
+    if not (raw.isascii() and raw.isdigit()):
+        raise ImproperlyConfigured(f"REDIS_URL names database {raw!r}; use a number, e.g. redis://host:6379/8.")
+    base = int(raw)
+    if base + len(REDIS_ROLES) > REDIS_DATABASES:
+        raise ImproperlyConfigured(
+            f"REDIS_URL names database {base}, but its {len(REDIS_ROLES)} roles need databases {base}-"
+            f"{base + len(REDIS_ROLES) - 1} and the server has {REDIS_DATABASES} (set REDIS_DATABASES if it has more)."
+        )
+    return rest, base
+
+
+REDIS_BASE_URL, REDIS_BASE_DB = redis_url_split(REDIS_URL)
+
+
+def redis_db_url(role: str) -> str:
+    """The Redis URL of ``role`` (one of REDIS_ROLES): the base URL with database base + the role's index."""
+    db = REDIS_BASE_DB + REDIS_ROLES.index(role)
+    if REDIS_BASE_URL.startswith("unix://"):
+        separator = "&" if "?" in REDIS_BASE_URL else "?"
+        return f"{REDIS_BASE_URL}{separator}db={db}"
+    return f"{REDIS_BASE_URL.rstrip('/')}/{db}"
 
 
 # Short socket timeouts: a dead Redis must fail fast, not stall every request.
@@ -216,28 +251,28 @@ CACHES = {
     # Catalog cache: fails open (Redis down -> read from Postgres).
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("CACHE_URL", default=redis_db_url(1)),
+        "LOCATION": env("CACHE_URL", default=redis_db_url("cache")),
         "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "shop",
     },
     # Anonymous carts: fail closed (the carts app answers 503 cart_unavailable).
     "carts": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("CARTS_REDIS_URL", default=redis_db_url(2)),
+        "LOCATION": env("CARTS_REDIS_URL", default=redis_db_url("carts")),
         "OPTIONS": {**_REDIS_TIMEOUTS},
         "KEY_PREFIX": "cart",
     },
     # Throttle history: its own alias so flushing the catalog cache never resets rate limits.
     "throttle": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("THROTTLE_REDIS_URL", default=redis_db_url(3)),
+        "LOCATION": env("THROTTLE_REDIS_URL", default=redis_db_url("throttle")),
         "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "throttle",
     },
     # Session cache in front of the database sessions table.
     "sessions": {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": env("SESSIONS_REDIS_URL", default=redis_db_url(4)),
+        "LOCATION": env("SESSIONS_REDIS_URL", default=redis_db_url("sessions")),
         "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "session",
     },
@@ -337,9 +372,9 @@ SIMPLE_JWT = {
 # --- Celery ----------------------------------------------------------------------------------
 # kombu spells a unix-socket Redis as redis+socket:// with the database as virtual_host.
 _BROKER_DEFAULT = (
-    f"redis+socket://{REDIS_URL.removeprefix('unix://')}?virtual_host=0"
-    if REDIS_URL.startswith("unix://")
-    else redis_db_url(0)
+    f"redis+socket://{urlsplit(REDIS_BASE_URL).path}?virtual_host={REDIS_BASE_DB + REDIS_ROLES.index('broker')}"
+    if REDIS_BASE_URL.startswith("unix://")
+    else redis_db_url("broker")
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_BROKER_DEFAULT)
 CELERY_RESULT_BACKEND = None
