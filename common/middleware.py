@@ -11,9 +11,9 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
-# Multipart bodies are left to their parser: reading them here would turn a malformed upload into a 500.
-_FORM_TYPE = "application/x-www-form-urlencoded"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def nul_location(request: HttpRequest) -> str | None:
@@ -26,8 +26,12 @@ def nul_location(request: HttpRequest) -> str | None:
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
             return key.removeprefix("HTTP_").replace("_", "-").title()
-    if request.content_type == _FORM_TYPE and request.method not in ("GET", "HEAD"):
-        for key, values in request.POST.lists():
+    if request.content_type in _FORM_TYPES and request.method not in ("GET", "HEAD"):
+        try:
+            fields = request.POST
+        except MultiPartParserError:
+            return None  # malformed: the view's own parser refuses it (DRF reads the same, already parsed, data)
+        for key, values in fields.lists():
             if "\x00" in key or any("\x00" in value for value in values):
                 return key.replace("\x00", "")
     return None

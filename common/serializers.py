@@ -86,3 +86,18 @@ class StrictFieldsMixin:
                         }
                     )
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+_ASCII_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+class QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter: ASCII digits (and a sign) only.
+
+    DRF's IntegerField goes through ``int()``, which also reads ``١٢`` (Arabic-Indic digits) or ``1.0``.
+    """
+
+    def to_internal_value(self, data: Any) -> int:
+        if not isinstance(data, str) or not _ASCII_INTEGER.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from catalog.models import Product
-from common.serializers import StrictFieldsMixin
+from common.serializers import QueryIntegerField, StrictFieldsMixin
 from inventory.models import MovementReason, StockMovement
 from inventory.services import ADJUSTMENT_REASONS
 
@@ -39,11 +39,11 @@ class StockAdjustOutputSerializer(serializers.Serializer):
 
 
 class LowStockQuerySerializer(StrictFieldsMixin, serializers.Serializer):
-    threshold = serializers.IntegerField(
+    threshold = QueryIntegerField(
         required=False, min_value=0, help_text="Defaults to each product's own low-stock threshold."
     )
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    page = QueryIntegerField(required=False, min_value=1)
+    page_size = QueryIntegerField(required=False, min_value=1)
 
 
 class LowStockProductSerializer(serializers.ModelSerializer[Product]):
