@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, QueryDict
 
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Multipart bodies are left to the view: uploads may be larger than the in-memory body limit, and both DRF's and
+# Django's form CharFields refuse NUL characters themselves.
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def nul_location(request: HttpRequest) -> str | None:
@@ -26,11 +27,10 @@ def nul_location(request: HttpRequest) -> str | None:
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
             return key.removeprefix("HTTP_").replace("_", "-").title()
-    if request.content_type in _FORM_TYPES and request.method not in ("GET", "HEAD"):
-        try:
-            fields = request.POST
-        except MultiPartParserError:
-            return None  # malformed: the view's own parser refuses it (DRF reads the same, already parsed, data)
+    if request.content_type == _FORM_TYPE and request.method not in ("GET", "HEAD"):
+        # Parsed from the body (kept by Django for whoever reads next), not through request.POST: DRF would then
+        # take its form data as already parsed and no longer answer 415 to a form sent to a JSON endpoint.
+        fields = QueryDict(request.body, encoding=request.encoding)
         for key, values in fields.lists():
             if "\x00" in key or any("\x00" in value for value in values):
                 return key.replace("\x00", "")
