@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -33,7 +34,9 @@ DEEP = "[" * 50_000 + "]" * 50_000
 def test_json_depth_counts_brackets_outside_strings_only() -> None:
     assert json_depth('{"a": [1, {"b": "[[[[{{{"}]}') == 3
     assert json_depth(r'["\"[[[", "\\", [[]]]') == 3
-    assert json_depth(DEEP) == 33  # stops counting past the limit
+    assert json_depth(DEEP) == 50_000
+    # Escaped backslashes and quotes neither open nor close a string.
+    assert json_depth(json.dumps({"a\\": "\\", "b": ['\\"]', {"c": ['\\\\"[[[']}]})) == 4
 
 
 def test_json_loads_refuses_depth_before_decoding() -> None:
