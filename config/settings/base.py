@@ -233,9 +233,10 @@ def redis_url_split(url: str) -> tuple[str, int]:
 REDIS_BASE_URL, REDIS_BASE_DB = redis_url_split(REDIS_URL)
 
 
-def redis_db_url(role: str) -> str:
-    """The Redis URL of ``role`` (one of REDIS_ROLES): the base URL with database base + the role's index."""
-    db = REDIS_BASE_DB + REDIS_ROLES.index(role)
+def redis_db_url(role: str | int) -> str:
+    """The Redis URL of ``role``: for a name in REDIS_ROLES, database base + the role's index; for a number, that
+    database on the same server (the test settings pick their own)."""
+    db = role if isinstance(role, int) else REDIS_BASE_DB + REDIS_ROLES.index(role)
     if REDIS_BASE_URL.startswith("unix://"):
         separator = "&" if "?" in REDIS_BASE_URL else "?"
         return f"{REDIS_BASE_URL}{separator}db={db}"

@@ -192,7 +192,8 @@ def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
         "print(s.CELERY_BROKER_URL, *(s.CACHES[a]['LOCATION'] for a in ('default', 'carts', 'throttle', 'sessions')))"
     )
     process_env = {k: v for k, v in os.environ.items() if not k.endswith("REDIS_URL") and k != "CACHE_URL"}
-    process_env.update({"DJANGO_SETTINGS_MODULE": "config.settings.test", **env})
+    # The base settings: the test settings move every role to databases of their own.
+    process_env.update({"DJANGO_SETTINGS_MODULE": "config.settings.base", **env})
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=process_env, capture_output=True, text=True, timeout=60
     )
