@@ -23,6 +23,10 @@ BIN = Path(sys.executable).parent
 
 IN_NAMESPACE = r"""
 set -eu
+server=
+# Whatever fails below, the embedded servers are stopped on the way out.
+trap 'if [ -n "$server" ]; then kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; fi
+"$PY" scripts/dev_services.py stop' EXIT
 ip link set lo up
 "$PY" - <<'PY'
 import socket
@@ -37,7 +41,6 @@ echo "REDIS_URL=$REDIS_URL"
 "$PY" manage.py migrate --noinput
 "$BIN/gunicorn" config.asgi:application -c config/gunicorn.py --bind "127.0.0.1:$PORT" --workers 1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; "$PY" scripts/dev_services.py stop' EXIT
 for _ in $(seq 1 120); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
     sleep 0.25
@@ -74,15 +77,18 @@ def test_embedded_postgres_and_redis_serve_a_migrated_app_with_local_ports_unrea
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_POOL": "false",
     }
-    completed = subprocess.run(
-        ["unshare", "-n", "sh", "-c", IN_NAMESPACE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            ["unshare", "-n", "sh", "-c", IN_NAMESPACE],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:  # also when the run times out: the servers answer on unix sockets, reachable from here too
+        subprocess.run([sys.executable, "scripts/dev_services.py", "stop"], cwd=ROOT, env=env, check=False)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert f"PostgreSQL: embedded server in {data / 'pg'}" in output
