@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_URL, REST_FRAMEWORK, env, redis_db_url
+from .base import CACHES, DATABASES, REDIS_BASE_DB, REDIS_DATABASES, REDIS_URL, REST_FRAMEWORK, env, redis_db_url
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -27,15 +27,15 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 # A Redis server has 16 databases unless configured otherwise (REDIS_DATABASES): two workers fit.
 TEST_WORKER = env("PYTEST_XDIST_WORKER", default="gw0")
 TEST_WORKER_INDEX = int(TEST_WORKER.removeprefix("gw") or 0)
-REDIS_ROLES = ("broker", "default", "carts", "throttle", "sessions")
-REDIS_DEV_DATABASES = range(len(REDIS_ROLES))
-_first = len(REDIS_ROLES) * (1 + TEST_WORKER_INDEX)
-if _first + len(REDIS_ROLES) > env.int("REDIS_DATABASES", default=16):
+_TEST_ROLES = ("broker", "default", "carts", "throttle", "sessions")  # the broker, then the cache aliases
+REDIS_DEV_DATABASES = range(REDIS_BASE_DB, REDIS_BASE_DB + len(_TEST_ROLES))
+_first = REDIS_BASE_DB + len(_TEST_ROLES) * (1 + TEST_WORKER_INDEX)
+if _first + len(_TEST_ROLES) > REDIS_DATABASES:
     raise ImproperlyConfigured(
-        f"test worker {TEST_WORKER} needs Redis databases {_first}-{_first + len(REDIS_ROLES) - 1}: "
+        f"test worker {TEST_WORKER} needs Redis databases {_first}-{_first + len(_TEST_ROLES) - 1}: "
         "run fewer workers (pytest -n) or give Redis more databases (REDIS_DATABASES)"
     )
-REDIS_TEST_DATABASES = dict(zip(REDIS_ROLES, range(_first, _first + len(REDIS_ROLES)), strict=True))
+REDIS_TEST_DATABASES = dict(zip(_TEST_ROLES, range(_first, _first + len(_TEST_ROLES)), strict=True))
 for _alias in ("default", "carts", "throttle", "sessions"):
     CACHES[_alias]["LOCATION"] = redis_db_url(REDIS_TEST_DATABASES[_alias])
     # Production's sub-second timeouts would turn a busy test machine into "Redis is down" and send a test down the
