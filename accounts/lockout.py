@@ -22,9 +22,9 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework import status
 
-from common.client_ip import client_ip
-from common.errors import DomainError
-from common.redis_support import LuaScript
+from api.client_ip import client_ip
+from core.errors import DomainError
+from core.redis_clients import LuaScript
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ MANAGER_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "inventory.stockmovement": READ,
     "payments.payment": READ,
     # The outbox is read-only, with its retry action.
-    "common.outboxmessage": frozenset({"view", "retry"}),
+    "emails.outboxmessage": frozenset({"view", "retry"}),
 }
 
 

@@ -19,8 +19,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from accounts.tokens import refresh_tokens_revoke_all
-from common.errors import DomainError
-from common.services import email_enqueue
+from core.errors import DomainError
+from emails.services import email_enqueue
 
 VERIFY_SALT = "accounts.email-verification"
 

@@ -137,7 +137,7 @@ def main() -> None:
             f"warm-up, on the same machine as the server, PostgreSQL and Redis. The scenarios run interleaved, "
             f"{args.rounds} rounds; each row is its median round.",
             cpu_note(cpu_ms, floor=FLOOR),
-            "Anonymous cart calls run on the event loop (`common.views.AnonymousAsyncAPIView`): the throttle and "
+            "Anonymous cart calls run on the event loop (`api.views.AnonymousAsyncAPIView`): the throttle and "
             "the cart hash through redis.asyncio, the product query in one hop to the request's thread, which "
             f"hands its pooled connection back at once. {EMPTY} answers an empty cart without touching the cart "
             "store or PostgreSQL (content negotiation plus the throttle's round trip); (b) and (c) add the cart's "

@@ -22,8 +22,8 @@ from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
-from common.errors import ServiceUnavailableError
-from common.redis_support import LuaScript, async_client
+from core.errors import ServiceUnavailableError
+from core.redis_clients import LuaScript, async_client
 
 REDIS_ALIAS = "carts"
 KEY_PREFIX = "cart:anon:"

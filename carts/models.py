@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.models import BaseModel
+from core.models import BaseModel
 
 
 class Cart(BaseModel):

@@ -15,7 +15,7 @@ from carts import anonymous
 from carts.models import CartItem
 from carts.types import SNAPSHOT_FIELDS, CartLine, CartNotice, CartView, ProductSnapshot
 from catalog.models import Product
-from common.db import read_on_thread
+from core.db import read_on_thread
 
 if TYPE_CHECKING:
     from accounts.models import User

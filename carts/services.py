@@ -23,8 +23,8 @@ from carts import anonymous
 from carts.models import Cart, CartItem
 from carts.selectors import cart_view_build, products_by_id, user_cart_lines
 from carts.types import CappedLine, CartMergeResult, CartNotice, CartView, ProductSnapshot
-from common.db import read_on_thread
-from common.errors import ConflictError, DomainError, NotFoundError, ServiceUnavailableError
+from core.db import read_on_thread
+from core.errors import ConflictError, DomainError, NotFoundError, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from accounts.models import User

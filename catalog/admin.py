@@ -23,7 +23,7 @@ from catalog import services
 from catalog.api.serializers import AttributesField
 from catalog.models import Category, Product
 from catalog.selectors import category_subtree_contains
-from common.errors import DomainError
+from core.errors import DomainError
 from inventory.models import StockMovement
 from inventory.services import ADJUSTMENT_REASONS, stock_adjust
 

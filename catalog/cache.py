@@ -30,7 +30,7 @@ import redis
 import redis.asyncio as aredis
 from django.conf import settings
 
-from common.redis_support import LuaScript, async_client
+from core.redis_clients import LuaScript, async_client
 
 logger = logging.getLogger(__name__)
 

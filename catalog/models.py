@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 
-from common.models import BaseModel
+from core.models import BaseModel
 
 
 class Category(BaseModel):

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from catalog.cache import generations_bump
 from catalog.models import Category, Product
 from catalog.selectors import category_subtree_contains
-from common.errors import ConflictError, DomainError, NotFoundError
+from core.errors import ConflictError, DomainError, NotFoundError
 from inventory.services import stock_initialize
 
 if TYPE_CHECKING:

@@ -15,6 +15,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = 100
 # gunicorn/uvicorn would otherwise rewrite the client address from X-Forwarded-For for requests from 127.0.0.1.
-# The application decides whom to believe (TRUSTED_PROXIES, common/client_ip.py), so the server believes nobody and
+# The application decides whom to believe (TRUSTED_PROXIES, api/client_ip.py), so the server believes nobody and
 # REMOTE_ADDR stays the address of the TCP peer.
 forwarded_allow_ips = ""

@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from common.docs import redoc_view, swagger_view
-from common.media import media_file
-from common.views import HealthView
+from api.docs import redoc_view, swagger_view
+from api.health import HealthView
+from api.media import media_file
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -27,7 +27,7 @@ urlpatterns = [
 if settings.MEDIA_SERVE:
     urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_file, name="media"))
 
-handler400 = "common.errors.bad_request"
-handler403 = "common.errors.permission_denied"
-handler404 = "common.errors.page_not_found"
-handler500 = "common.errors.server_error"
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

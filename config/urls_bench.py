@@ -12,11 +12,11 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 
+from api.throttling import AnonRateThrottle
 from carts import anonymous
 from carts.selectors import products_by_id
-from common.db import read_on_thread
-from common.throttling import AnonRateThrottle
 from config.urls import urlpatterns as app_urlpatterns
+from core.db import read_on_thread
 
 _FLOOR_BODY = {"id": "00000000-0000-0000-0000-000000000000", "name": "floor", "price": "1.00"}
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from common.models import BaseModel
+from core.models import BaseModel
 
 
 class MovementReason(models.TextChoices):

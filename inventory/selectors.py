@@ -7,7 +7,7 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from catalog.models import Product
-from common.errors import NotFoundError
+from core.errors import NotFoundError
 from inventory.models import StockMovement
 
 

@@ -16,8 +16,8 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
-from common.errors import ConflictError, DomainError, NotFoundError
-from common.input import column_check
+from core.bounds import column_check
+from core.errors import ConflictError, DomainError, NotFoundError
 from inventory.models import MovementReason, StockMovement
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _apply(
 
 def _low_stock_notify(*, products: list[Product]) -> None:
     from accounts.models import Role, User
-    from common.services import email_enqueue
+    from emails.services import email_enqueue
 
     recipients = list(
         User.objects.filter(role__in=[Role.MANAGER, Role.ADMIN], is_active=True)

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
-from common.admin_filters import TextInputFilter
-from common.errors import DomainError
+from core.admin_filters import TextInputFilter
+from core.errors import DomainError
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
 from orders.services import order_staff_next_statuses, order_staff_set_status
 from payments.admin import PaymentInline

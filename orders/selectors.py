@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from common.errors import NotFoundError
+from core.errors import NotFoundError
 from orders.models import Order, OrderItem, OrderStatus
 
 if TYPE_CHECKING:

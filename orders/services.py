@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Product
-from common.errors import ConflictError, DomainError, NotFoundError
-from common.input import column_check
-from common.services import email_enqueue
+from core.bounds import column_check
+from core.errors import ConflictError, DomainError, NotFoundError
+from emails.services import email_enqueue
 from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent

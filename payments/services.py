@@ -34,8 +34,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 
-from common.errors import ConflictError, DomainError, NotFoundError
-from common.services import email_enqueue
+from core.errors import ConflictError, DomainError, NotFoundError
+from emails.services import email_enqueue
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
 from payments.models import Payment, PaymentStatus, WebhookEvent

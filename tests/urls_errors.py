@@ -24,5 +24,5 @@ urlpatterns = [
     path("plain-boom/", plain_boom),
     path("", include("config.urls")),
 ]
-handler404 = "common.errors.page_not_found"
-handler500 = "common.errors.server_error"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

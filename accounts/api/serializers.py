@@ -5,7 +5,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts.models import Role, User
 from accounts.tokens import refresh_rotate
-from common.serializers import StrictFieldsMixin
+from api.serializers import StrictFieldsMixin
 
 _READ_ONLY_USER_FIELDS = ("id", "role", "is_verified", "is_active", "is_staff", "date_joined")
 

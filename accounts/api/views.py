@@ -27,14 +27,14 @@ from accounts.api.serializers import (
 )
 from accounts.models import User
 from accounts.permissions import IsAdmin
-from carts.api.serializers import CartMergeSerializer
-from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER, cart_merge_at_login
-from common.throttling import (
+from api.throttling import (
     AnonRateThrottle,
     LoginRateThrottle,
     PasswordResetAccountRateThrottle,
     PasswordResetRateThrottle,
 )
+from carts.api.serializers import CartMergeSerializer
+from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER, cart_merge_at_login
 
 REGISTER_ACCEPTED = "Check your inbox: we have sent a message to this address."
 

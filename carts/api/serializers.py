@@ -3,8 +3,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers import StrictFieldsMixin
 from carts.types import CartMergeResult, CartView
-from common.serializers import StrictFieldsMixin
 
 CENTS = Decimal("0.01")
 

@@ -12,6 +12,8 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from accounts.models import User
+from api.schema import DomainErrorResponseSerializer
+from api.views import AnonymousAsyncAPIView
 from carts import selectors, services
 from carts.api.serializers import (
     CartItemAddSerializer,
@@ -22,10 +24,8 @@ from carts.api.serializers import (
     cart_data,
 )
 from carts.types import CartView
-from common.errors import ServiceUnavailableError
-from common.idempotency import idempotent_response
-from common.schema import DomainErrorResponseSerializer
-from common.views import AnonymousAsyncAPIView
+from core.errors import ServiceUnavailableError
+from idempotency.services import idempotent_response
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
-from common.pagination import StandardPagination
+from api.pagination import StandardPagination
 
 
 class AsyncPagination(StandardPagination):

@@ -5,8 +5,8 @@ from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import StrictFieldsMixin
 from catalog.models import Category, Product
-from common.serializers import StrictFieldsMixin
 
 SCALAR_TYPES = (str, int, float, bool)
 

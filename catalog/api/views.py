@@ -25,6 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import IsManagerOrAdmin
+from api.schema import DomainErrorResponseSerializer
+from api.views import has_credentials
 from catalog import selectors, services
 from catalog.api.pagination import AsyncPagination
 from catalog.api.serializers import (
@@ -49,8 +51,6 @@ from catalog.cache import (
 )
 from catalog.filters import ORDERING_CHOICES, product_query_clean
 from catalog.models import Category, Product
-from common.schema import DomainErrorResponseSerializer
-from common.views import has_credentials
 
 _renderer = JSONRenderer()
 

@@ -23,7 +23,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "common.admin_site.ShopAdminConfig",
+    "backoffice.admin_site.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,20 +38,24 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "django_celery_beat",
-    "common",
+    "core",
+    "api",
+    "emails",
+    "idempotency",
     "accounts",
     "catalog",
     "inventory",
     "orders",
     "carts",
     "payments",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
     # First: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
-    "common.middleware.NulRefusalMiddleware",
+    "api.middleware.NulRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "common.static.StaticFilesMiddleware",
+    "api.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,7 +153,7 @@ AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], bool, bool]:
     """(STORAGES, STATIC_MANIFEST, MEDIA_SERVE) from the environment, with the defaults of production or not.
 
-    MEDIA_SERVE: uploaded files are answered by the application itself (common.media), except when a bucket
+    MEDIA_SERVE: uploaded files are answered by the application itself (api.media), except when a bucket
     serves them, or in production, where the proxy in front serves the media volume (deploy/nginx.conf).
     """
     manifest = env.bool("STATIC_MANIFEST", default=production)
@@ -185,7 +189,7 @@ def storages_settings(*, production: bool) -> tuple[dict[str, dict[str, Any]], b
     return {"default": media, "staticfiles": {"BACKEND": static}}, manifest, serve_media
 
 
-# Static files are served by WhiteNoise under every server (common.static). With STATIC_MANIFEST (the default in
+# Static files are served by WhiteNoise under every server (api.static). With STATIC_MANIFEST (the default in
 # production) it serves the compressed (brotli, gzip), content-hashed output of `collectstatic` with far-future
 # cache headers; otherwise the apps' own static folders directly (no collectstatic for `make run` or the tests).
 STORAGES, STATIC_MANIFEST, MEDIA_SERVE = storages_settings(production=False)
@@ -296,16 +300,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     # A JSON API: form encodings only where a file is uploaded (the product image view sets its own parser).
-    # common.parsers.JSONParser limits nesting depth and refuses NUL characters (common.input).
-    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "common.pagination.StandardPagination",
+    # api.parsers.JSONParser limits nesting depth and refuses NUL characters (api.input_limits).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "common.throttling.AnonRateThrottle",
-        "common.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="100/min"),
@@ -321,7 +325,7 @@ REST_FRAMEWORK = {
 THROTTLE_CACHE_ALIAS = "throttle"
 
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "common.errors.ExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "api.errors.ExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
 
@@ -347,7 +351,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-        "common.schema_hooks.postprocess_schema",
+        "api.schema_hooks.postprocess_schema",
     ],
     # Swagger UI and ReDoc come from our own static files (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -397,7 +401,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # E-mail has its own queue so a burst of mail never delays stock or order tasks (and vice versa).
-CELERY_TASK_ROUTES = {"common.outbox_deliver": {"queue": "email"}}
+CELERY_TASK_ROUTES = {"emails.outbox_deliver": {"queue": "email"}}
 CELERY_TASK_ACKS_LATE = False  # only idempotent tasks opt in (acks_late=True on the task)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

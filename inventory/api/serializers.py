@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from api.serializers import QueryIntegerField, StrictFieldsMixin
 from catalog.models import Product
-from common.serializers import QueryIntegerField, StrictFieldsMixin
 from inventory.models import MovementReason, StockMovement
 from inventory.services import ADJUSTMENT_REASONS
 

@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import IsManagerOrAdmin
+from api.schema import DomainErrorResponseSerializer
 from catalog.models import Product
-from common.schema import DomainErrorResponseSerializer
 from inventory import selectors, services
 from inventory.api.serializers import (
     LowStockProductSerializer,

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.serializers import StrictFieldsMixin
+from api.serializers import StrictFieldsMixin
 from orders.models import Order, OrderItem
 from orders.services import MAX_ORDER_LINES, STAFF_SETTABLE_STATUSES
 

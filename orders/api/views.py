@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsManagerOrAdmin
-from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
-from common.schema import DomainErrorResponseSerializer
+from api.schema import DomainErrorResponseSerializer
+from idempotency.services import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
 from orders import selectors, services
 from orders.api.serializers import (
     OrderCancelInputSerializer,

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from common.beat import periodic_task_operation
+from core.beat import periodic_task_operation
 
 
 class Migration(migrations.Migration):

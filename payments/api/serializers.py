@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from common.serializers import StrictFieldsMixin
+from api.serializers import StrictFieldsMixin
 from payments.models import Payment
 from payments.providers import provider_names
 

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from common.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
-from common.schema import DomainErrorResponseSerializer
-from common.throttling import PaymentRateThrottle, UserRateThrottle
+from api.schema import DomainErrorResponseSerializer
+from api.throttling import PaymentRateThrottle, UserRateThrottle
+from idempotency.services import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
 from payments import services
 from payments.api.serializers import (
     PayInputSerializer,

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from common.input import JsonTooDeep, NullCharacter, json_loads
+from api.input_limits import JsonTooDeep, NullCharacter, json_loads
 from payments.providers.base import ProviderEvent, WebhookVerificationError
 
 SIGNATURE_HEADER = "X-Signature"

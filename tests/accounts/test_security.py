@@ -13,8 +13,8 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.lockout import _key, lockout_failure
-from common.client_ip import client_ip
-from common.throttling import LoginRateThrottle
+from api.client_ip import client_ip
+from api.throttling import LoginRateThrottle
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"  # UserFactory's

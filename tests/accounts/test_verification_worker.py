@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from common.outbox import outbox_relay
 from config.celery import app as celery_app
+from emails.outbox import outbox_relay
 from tests.support import celery_worker, wait_for_mail
 
 

@@ -8,8 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from common.models import OutboxMessage, OutboxState
-from common.services import email_enqueue
+from emails.models import OutboxMessage, OutboxState
+from emails.services import email_enqueue
 from orders.models import OrderStatus
 from tests.factories import ProductFactory
 from tests.factories.orders import make_order
@@ -40,7 +40,7 @@ def test_index_counts_what_needs_attention(manager: User, login: Callable[[User]
     html = client.get("/admin/").content.decode()
     assert "/admin/orders/order/?status__exact=PAYMENT_CONFIRMED" in html
     assert "/admin/catalog/product/?stock=low&amp;is_active__exact=1" in html
-    assert "/admin/common/outboxmessage/?state__exact=dead" in html
+    assert "/admin/emails/outboxmessage/?state__exact=dead" in html
 
 
 def test_index_query_count_is_fixed(manager: User, login: Callable[[User], Client]) -> None:

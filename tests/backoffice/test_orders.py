@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from common.models import OutboxMessage
+from emails.models import OutboxMessage
 from orders.models import Order, OrderStatus
 from payments.models import Payment, PaymentStatus
 from tests.factories import ProductFactory, UserFactory

@@ -7,8 +7,8 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.roles import MANAGER_PERMISSIONS, role_has_module_perms, role_has_perm
-from common.models import OutboxMessage, OutboxState
-from common.services import email_enqueue
+from emails.models import OutboxMessage, OutboxState
+from emails.services import email_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ MANAGER_MODELS = {
     "catalog.category",
     "inventory.stockmovement",
     "payments.payment",
-    "common.outboxmessage",
+    "emails.outboxmessage",
 }
 INTERNAL_PAGES = [
     "/admin/accounts/user/",
@@ -28,7 +28,7 @@ INTERNAL_PAGES = [
     "/admin/token_blacklist/blacklistedtoken/",
     "/admin/payments/fakecharge/",
     "/admin/payments/webhookevent/",
-    "/admin/common/idempotencykey/",
+    "/admin/idempotency/idempotencykey/",
     "/admin/carts/cart/",
 ]
 
@@ -98,13 +98,13 @@ def test_manager_retries_a_dead_outbox_message(manager: User, login: Callable[[U
     OutboxMessage.objects.update(state=OutboxState.DEAD, attempts=5)
     message = OutboxMessage.objects.get()
     client = login(manager)
-    page = client.get("/admin/common/outboxmessage/")
+    page = client.get("/admin/emails/outboxmessage/")
     assert 'value="retry"' in page.content.decode()
     response = client.post(
-        "/admin/common/outboxmessage/", {"action": "retry", "_selected_action": [str(message.pk)]}, follow=True
+        "/admin/emails/outboxmessage/", {"action": "retry", "_selected_action": [str(message.pk)]}, follow=True
     )
     assert "1 message(s) queued again." in response.content.decode()
     message.refresh_from_db()
     assert message.state == OutboxState.PENDING
-    assert client.get(f"/admin/common/outboxmessage/{message.pk}/change/").status_code == 200
-    assert client.post(f"/admin/common/outboxmessage/{message.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"/admin/emails/outboxmessage/{message.pk}/change/").status_code == 200
+    assert client.post(f"/admin/emails/outboxmessage/{message.pk}/delete/", {"post": "yes"}).status_code == 403

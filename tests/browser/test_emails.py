@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from accounts.services import password_reset_request, user_register, verification_email_send
-from common.models import OutboxMessage
+from emails.models import OutboxMessage
 from orders.models import OrderStatus
 from orders.services import order_cancel, order_transition
 from tests.factories import ProductFactory, UserFactory

@@ -7,9 +7,9 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from api.throttling import AnonRateThrottle
 from carts.api.views import CartDetailView, CartItemListView
 from catalog.models import Product
-from common.throttling import AnonRateThrottle
 from tests.carts.conftest import CART_URL, add, headers
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from accounts.models import User
 from carts.models import CartItem
 from carts.services import cart_checkout
 from catalog.models import Product
-from common.errors import DomainError
+from core.errors import DomainError
 from inventory.models import StockMovement
 from orders.models import Order, OrderStatus
 from tests.carts.conftest import add, quantities

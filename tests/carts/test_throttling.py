@@ -1,8 +1,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from api.throttling import AnonRateThrottle, UserRateThrottle
 from catalog.models import Product
-from common.throttling import AnonRateThrottle, UserRateThrottle
 from tests.carts.conftest import CART_URL, add
 
 pytestmark = pytest.mark.django_db

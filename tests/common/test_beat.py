@@ -10,8 +10,8 @@ from django_celery_beat.models import PeriodicTask
     ("migration", "task", "every", "period"),
     [
         ("orders.migrations.0002_order_expiry_schedule", "orders.order_expire_overdue", 1, "minutes"),
-        ("common.migrations.0002_idempotency_purge_schedule", "common.idempotency_keys_purge", 1, "hours"),
-        ("common.migrations.0004_outbox_relay_schedule", "common.outbox_relay", 5, "seconds"),
+        ("idempotency.migrations.0002_idempotency_purge_schedule", "idempotency.idempotency_keys_purge", 1, "hours"),
+        ("emails.migrations.0002_outbox_relay_schedule", "emails.outbox_relay", 5, "seconds"),
     ],
 )
 def test_schedules_come_from_migrations(migration: str, task: str, every: int, period: str) -> None:

@@ -7,8 +7,8 @@ from asgiref.sync import async_to_sync
 from django.db import connection, transaction
 from django.db.backends.postgresql.base import DatabaseWrapper
 
-import common.db
-from common.db import read_on_thread
+import core.db
+from core.db import read_on_thread
 
 
 def _select_one(wrapper: Any) -> int:
@@ -21,7 +21,7 @@ def _select_one(wrapper: Any) -> int:
 def test_a_pooled_connection_is_handed_back_after_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
     options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1, "timeout": 2}}
     pooled: Any = DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": 0, "OPTIONS": options})
-    monkeypatch.setattr(common.db, "connection", pooled)
+    monkeypatch.setattr(core.db, "connection", pooled)
     try:
         assert async_to_sync(read_on_thread)(_select_one, pooled) == 1
         assert pooled.connection is None

@@ -6,7 +6,7 @@ import re
 
 from django.test import Client
 
-from common.docs import REDOC_STYLE_HASHES
+from api.docs import REDOC_STYLE_HASHES
 
 
 def _directives(header: str) -> dict[str, list[str]]:

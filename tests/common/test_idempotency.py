@@ -13,10 +13,10 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from accounts.models import User
-from common.errors import ConflictError, DomainError
-from common.idempotency import idempotency_keys_purge, idempotent_response, request_fingerprint
-from common.models import IdempotencyKey, IdempotencyKeyState
-from common.tasks import idempotency_keys_purge as purge_task
+from core.errors import ConflictError, DomainError
+from idempotency.models import IdempotencyKey, IdempotencyKeyState
+from idempotency.services import idempotency_keys_purge, idempotent_response, request_fingerprint
+from idempotency.tasks import idempotency_keys_purge as purge_task
 from tests.factories import UserFactory
 
 

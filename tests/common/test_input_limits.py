@@ -15,8 +15,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from api.input_limits import json_depth, json_loads, positive_int
 from catalog.models import Product
-from common.input import column_bounds, json_depth, json_loads, positive_int
+from core.bounds import column_bounds
 from inventory.models import StockMovement
 from orders.models import Order
 from payments.models import WebhookEvent
@@ -40,7 +41,7 @@ def test_json_depth_counts_brackets_outside_strings_only() -> None:
 
 
 def test_json_loads_refuses_depth_before_decoding() -> None:
-    from common.input import JsonTooDeep, NullCharacter
+    from api.input_limits import JsonTooDeep, NullCharacter
 
     assert json_loads("[" * 32 + "]" * 32) == json_loads("[" * 32 + "]" * 32)
     with pytest.raises(JsonTooDeep):

@@ -1,4 +1,4 @@
-"""Uploaded images: served by the application (common.media) with safe paths and cache headers, and linked from
+"""Uploaded images: served by the application (api.media) with safe paths and cache headers, and linked from
 the API with absolute URLs that are the same whether the body came from the cache or not."""
 
 from __future__ import annotations

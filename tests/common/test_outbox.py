@@ -5,9 +5,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from common.models import OutboxMessage, OutboxState
-from common.outbox import outbox_backoff, outbox_deliver, outbox_relay, outbox_retry
-from common.services import email_enqueue
+from emails.models import OutboxMessage, OutboxState
+from emails.outbox import outbox_backoff, outbox_deliver, outbox_relay, outbox_retry
+from emails.services import email_enqueue
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_admin_retry_action(admin_user):
     client = Client()
     client.force_login(admin_user)
     response = client.post(
-        "/admin/common/outboxmessage/", {"action": "retry", "_selected_action": [str(message.pk)]}, follow=True
+        "/admin/emails/outboxmessage/", {"action": "retry", "_selected_action": [str(message.pk)]}, follow=True
     )
     assert response.status_code == 200
     message.refresh_from_db()

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from django.test import AsyncClient
 
-from common.static import StaticFilesMiddleware
+from api.static import StaticFilesMiddleware
 
 
 def test_admin_css_is_served_through_the_asgi_stack() -> None:

@@ -4,7 +4,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from common.throttling import LoginRateThrottle
+from api.throttling import LoginRateThrottle
 
 
 class FiveAMinute(LoginRateThrottle):

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import Product
-from common.errors import DomainError
+from core.errors import DomainError
 from inventory.models import StockMovement
 from inventory.selectors import inventory_mismatches
 from inventory.services import stock_adjust

@@ -7,9 +7,9 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from common.models import OutboxMessage, OutboxState
-from common.outbox import outbox_deliver, outbox_relay
 from config.celery import app as celery_app
+from emails.models import OutboxMessage, OutboxState
+from emails.outbox import outbox_deliver, outbox_relay
 from tests.support import celery_worker, mails_to, wait_for_mail
 
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from catalog.models import Product
-from common.errors import ConflictError, DomainError, NotFoundError
+from core.errors import ConflictError, DomainError, NotFoundError
 from inventory.models import MovementReason, StockMovement
 from inventory.selectors import inventory_mismatches
 from inventory.services import (

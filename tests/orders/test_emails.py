@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from common.models import OutboxMessage
+from emails.models import OutboxMessage
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_expire_overdue, order_place
 from tests.factories import ProductFactory, UserFactory

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import Product
-from common.errors import DomainError
+from core.errors import DomainError
 from inventory.models import StockMovement
 from inventory.selectors import inventory_mismatches
 from inventory.services import InsufficientStockError

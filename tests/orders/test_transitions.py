@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from catalog.models import Product
-from common.errors import DomainError
+from core.errors import DomainError
 from inventory.models import StockMovement
 from inventory.selectors import inventory_mismatches
 from orders.models import Order, OrderStatus, OrderStatusEvent

@@ -5,7 +5,7 @@ from uuid import UUID
 import pytest
 from rest_framework.test import APIClient
 
-from common.throttling import PaymentRateThrottle
+from api.throttling import PaymentRateThrottle
 
 WEBHOOK_URL = "/api/v1/payments/webhooks/fake/"
 

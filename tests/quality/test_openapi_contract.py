@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from common.schema_hooks import CONFLICT_ERRORS
+from api.schema_hooks import CONFLICT_ERRORS
 from tests.factories import ProductFactory
 
 

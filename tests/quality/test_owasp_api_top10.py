@@ -27,9 +27,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import Role, User
+from api.throttling import AnonRateThrottle, LoginRateThrottle
 from carts.services import cart_item_add
 from catalog.models import Category
-from common.throttling import AnonRateThrottle, LoginRateThrottle
 from orders.models import Order, OrderStatus
 from payments.models import Payment, PaymentStatus
 from tests.factories import ProductFactory, UserFactory
@@ -427,7 +427,7 @@ def test_last_item_is_sold_once_under_a_race() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_order_is_charged_once_under_concurrent_payments(monkeypatch: pytest.MonkeyPatch) -> None:
-    from common.throttling import PaymentRateThrottle
+    from api.throttling import PaymentRateThrottle
 
     monkeypatch.setattr(
         PaymentRateThrottle, "THROTTLE_RATES", {**PaymentRateThrottle.THROTTLE_RATES, "payments": "1000/min"}
@@ -454,7 +454,7 @@ def test_an_order_is_charged_once_under_concurrent_payments(monkeypatch: pytest.
 
 
 def test_payments_are_rate_limited_per_user(customer: User, customer_client: APIClient) -> None:
-    from common.throttling import PaymentRateThrottle
+    from api.throttling import PaymentRateThrottle
 
     rate = str(PaymentRateThrottle.THROTTLE_RATES["payments"])
     limit = int(rate.split("/")[0])
@@ -474,7 +474,20 @@ def test_payments_are_rate_limited_per_user(customer: User, customer_client: API
 
 # --- API7:2023 Server Side Request Forgery -----------------------------------------------------------------
 
-APP_PACKAGES = ("accounts", "carts", "catalog", "common", "config", "inventory", "orders", "payments")
+APP_PACKAGES = (
+    "accounts",
+    "api",
+    "backoffice",
+    "carts",
+    "catalog",
+    "config",
+    "core",
+    "emails",
+    "idempotency",
+    "inventory",
+    "orders",
+    "payments",
+)
 OUTBOUND_HTTP_MODULES = {"requests", "httpx", "urllib.request", "urllib3", "aiohttp", "http.client", "pycurl"}
 
 

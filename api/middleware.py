@@ -1,0 +1,81 @@
+"""Refuses NUL characters in the path, query string, headers and form fields before any view or query runs.
+
+PostgreSQL stores no NUL in text or JSONB; a NUL that reached a query would be a 500. JSON bodies are checked by
+the API's JSON parser (:mod:`api.parsers`), which is where they are decoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, QueryDict
+
+# Multipart bodies are left to the view: uploads may be larger than the in-memory body limit, and both DRF's and
+# Django's form CharFields refuse NUL characters themselves.
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def nul_location(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL (a parameter, header or field name), or None when it carries none."""
+    if "\x00" in request.path:
+        return "path"
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key.replace("\x00", "")
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+            return key.removeprefix("HTTP_").replace("_", "-").title()
+    if request.content_type == _FORM_TYPE and request.method not in ("GET", "HEAD"):
+        # Parsed from the body (kept by Django for whoever reads next), not through request.POST: DRF would then
+        # take its form data as already parsed and no longer answer 415 to a form sent to a JSON endpoint.
+        fields = QueryDict(request.body, encoding=request.encoding)
+        for key, values in fields.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return key.replace("\x00", "")
+    return None
+
+
+def nul_refused(location: str) -> JsonResponse:
+    return JsonResponse(
+        {
+            "type": "client_error",
+            "errors": [
+                {
+                    "code": "null_character",
+                    "detail": "NUL characters (\\u0000) are not accepted.",
+                    "attr": location,
+                }
+            ],
+        },
+        status=400,
+    )
+
+
+class NulRefusalMiddleware:
+    """First in MIDDLEWARE; sync and async (under ASGI it adds no thread hop, like :mod:`api.static`)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self._is_async = iscoroutinefunction(get_response)
+        if self._is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._is_async:
+            return self._acall(request)
+        location = nul_location(request)
+        if location is not None:
+            return nul_refused(location)
+        return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        location = nul_location(request)
+        if location is not None:
+            return nul_refused(location)
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        return await get_response(request)
