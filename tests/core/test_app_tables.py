@@ -7,9 +7,9 @@ keeps its tables and rows, and its periodic tasks are pointed at the tasks' new 
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -41,6 +41,7 @@ def test_a_fresh_database_gets_both_tables_with_their_constraints() -> None:
 def test_the_table_is_created_only_where_it_is_missing(app_label: str) -> None:
     model_name, table = TABLES[app_label]
     operation = table_create_if_missing(app_label, model_name)
+    apps = MigrationLoader(connection).project_state().apps
     with connection.schema_editor() as editor:
         operation.code(apps, editor)  # present: left alone
     assert table in _tables()
