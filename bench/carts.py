@@ -33,7 +33,7 @@ BENCH_STOCK = 1_000_000_000
 FLOOR = "(a) floor: constant JSON"
 # Same view, same throttle, no token: no cart I/O at all. The fixed cost of the cart endpoints.
 EMPTY = "(a2) cart view without a token"
-# The add-to-cart's I/O in a plain async view (config/urls_bench.py): the ceiling for any add-to-cart endpoint.
+# The add-to-cart's I/O in a plain async view (bench/urls.py): the ceiling for any add-to-cart endpoint.
 IO = "(a3) add-to-cart's I/O alone"
 READ = "(b) anonymous cart read"
 ADD = "(c) anonymous add-to-cart"

@@ -39,6 +39,9 @@ class WrkResult:
 
 
 def free_port() -> int:
+    """``BENCH_PORT`` when set (to keep the server within a given port range), else any free port."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

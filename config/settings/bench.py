@@ -1,10 +1,10 @@
-"""Benchmark settings: production-like (DEBUG off, JSON only) plus the constant-JSON floor view."""
+"""Benchmark settings: production-like (DEBUG off, JSON only) plus the bench-only reference views (bench/urls.py)."""
 
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, database_pool_configure
 
 DEBUG = False
-ROOT_URLCONF = "config.urls_bench"
+ROOT_URLCONF = "bench.urls"
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 # Throttles stay on (their Redis round trips are part of the cost) with limits a load generator cannot reach.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
