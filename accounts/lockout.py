@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
 from typing import Any
 
 from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
-from rest_framework import status
 
+from accounts.errors import LoginLockedOut
 from api.client_ip import client_ip
-from core.errors import DomainError
 from core.redis_clients import LuaScript
 
 logger = logging.getLogger(__name__)
@@ -44,21 +42,6 @@ end
 redis.call('EXPIRE', KEYS[1], memory)
 return tostring(wait)
 """)
-
-
-class LoginLockedOut(DomainError):
-    # The code every 429 of the API carries (the schema's ErrorCode429Enum): to a client it is a rate limit with a
-    # Retry-After; the detail says which.
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    code = "throttled"
-
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(
-            f"Too many failed log-in attempts for this account from this address. Try again in "
-            f"{self.retry_after} seconds.",
-            headers={"Retry-After": str(self.retry_after)},
-        )
 
 
 def _key(username: str, request: Any) -> str:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 
-from accounts.lockout import LoginLockedOut
+from accounts.errors import LoginLockedOut
 
 
 class LoginLockoutMiddleware(MiddlewareMixin):

@@ -17,22 +17,12 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.errors import InvalidTokenError, WrongPasswordError
 from accounts.models import Role, User
 from accounts.tokens import refresh_tokens_revoke_all
-from core.errors import DomainError
 from emails.services import email_enqueue
 
 VERIFY_SALT = "accounts.email-verification"
-
-
-class InvalidTokenError(DomainError):
-    code = "invalid_token"
-    default_detail = "The token is invalid or has expired."
-
-
-class WrongPasswordError(DomainError):
-    code = "wrong_password"
-    default_detail = "The current password is not correct."
 
 
 def _validate_new_password(password: str, *, user: User, field: str = "password") -> None:

@@ -18,20 +18,21 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from api.error_codes import ApiErrorCode
 from core.errors import DomainError
 
 
 class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; nothing was changed. Try again shortly."
-    default_code = "database_unavailable"
+    default_code = ApiErrorCode.DATABASE_UNAVAILABLE
     wait = 1  # seconds: answered as `Retry-After`
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than the server accepts."
-    default_code = "request_too_large"
+    default_code = ApiErrorCode.REQUEST_TOO_LARGE
 
 
 class ExceptionHandler(BaseExceptionHandler):
@@ -42,11 +43,11 @@ class ExceptionHandler(BaseExceptionHandler):
             return PayloadTooLarge()
         if isinstance(exc, InvalidToken):
             # simplejwt's dict detail would render as two errors; keep one clear 401.
-            return exceptions.AuthenticationFailed("Token is invalid or expired.", code="token_not_valid")
+            return exceptions.AuthenticationFailed("Token is invalid or expired.", code=ApiErrorCode.TOKEN_NOT_VALID)
         if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict) and "detail" in exc.detail:
             # simplejwt refuses a malformed Authorization header with a {"detail", "code"} dict, which would render
             # as two errors (`attr: "detail"` and `attr: "code"`): one error carrying its code instead.
-            code = exc.detail.get("code", "authentication_failed")
+            code = exc.detail.get("code", ApiErrorCode.AUTHENTICATION_FAILED)
             return exceptions.AuthenticationFailed(str(exc.detail["detail"]), code=str(code))
         if isinstance(exc, OperationalError | InterfaceError):
             # The database went away mid-request (restart, failover, killed backend): the transaction was

@@ -18,18 +18,21 @@ from typing import Any
 
 from rest_framework.exceptions import ParseError, ValidationError
 
+from api.error_codes import ApiErrorCode
+from core.errors import CoreErrorCode
+
 JSON_MAX_DEPTH = 32
 _ASCII_DIGITS = frozenset("0123456789")
 
 
 class JsonTooDeep(ParseError):
     default_detail = f"JSON nesting is limited to {JSON_MAX_DEPTH} levels."
-    default_code = "json_too_deep"
+    default_code = ApiErrorCode.JSON_TOO_DEEP
 
 
 class NullCharacter(ParseError):
     default_detail = "NUL characters (\\u0000) are not accepted."
-    default_code = "null_character"
+    default_code = ApiErrorCode.NULL_CHARACTER
 
 
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
@@ -93,7 +96,7 @@ def positive_int(raw: str, *, name: str, maximum: int | None = None) -> int:
     With ``maximum``, larger values are clamped to it (any number of digits is accepted, few are converted).
     """
     if not raw or not _ASCII_DIGITS.issuperset(raw) or not raw.strip("0"):
-        raise ValidationError({name: ["A positive integer is required."]}, code="invalid")
+        raise ValidationError({name: ["A positive integer is required."]}, code=CoreErrorCode.INVALID)
     digits = raw.lstrip("0")
     if maximum is not None and len(digits) > len(str(maximum)):
         return maximum

@@ -12,6 +12,8 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, QueryDict
 
+from api.error_codes import ApiErrorCode
+
 # Multipart bodies are left to the view: uploads may be larger than the in-memory body limit, and both DRF's and
 # Django's form CharFields refuse NUL characters themselves.
 _FORM_TYPE = "application/x-www-form-urlencoded"
@@ -43,7 +45,7 @@ def nul_refused(location: str) -> JsonResponse:
             "type": "client_error",
             "errors": [
                 {
-                    "code": "null_character",
+                    "code": ApiErrorCode.NULL_CHARACTER,
                     "detail": "NUL characters (\\u0000) are not accepted.",
                     "attr": location,
                 }

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.module_loading import autodiscover_modules
+
+from core.errors import ConflictError
 from idempotency.services import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 # No text column of PostgreSQL can hold U+0000, so the API refuses it in every string (400): the schema says so.
@@ -30,40 +33,23 @@ _ERROR_BASE: dict[str, Any] = {
     "attr": {"type": "string", "nullable": True, "description": "The offending input field, or null."},
 }
 
-# Every code a 409 can carry, with the keys its errors add: a typed client narrows on `code`.
-CONFLICT_ERRORS: dict[str, tuple[str, dict[str, Any], list[str]]] = {
-    "insufficient_stock": (
-        "InsufficientStockError",
-        {
-            "product_id": {"type": "string", "format": "uuid"},
-            "requested": {"type": "integer", "description": "Units asked for."},
-            "available": {"type": "integer", "description": "Units in stock now."},
-        },
-        ["product_id", "requested", "available"],
-    ),
-    "stock_conflict": (
-        "StockConflictError",
-        {
-            "product_id": {"type": "string", "format": "uuid"},
-            "expected": {"type": "integer"},
-            "current": {"type": "integer"},
-        },
-        ["product_id", "expected", "current"],
-    ),
-    "invalid_transition": (
-        "InvalidTransitionError",
-        {"current_status": {"type": "string"}, "requested_status": {"type": "string"}},
-        ["current_status", "requested_status"],
-    ),
-    "order_not_payable": (
-        "OrderNotPayableError",
-        {"order_status": {"type": "string", "description": "The order's status, when that is the reason."}},
-        [],
-    ),
-    "idempotency_in_progress": ("IdempotencyInProgressError", {}, []),
-    "cart_full": ("CartFullError", {}, []),
-    "category_in_use": ("CategoryInUseError", {}, []),
-}
+
+def conflict_errors() -> dict[str, type[ConflictError]]:
+    """Every code a 409 can carry, with the error class that declares the keys its errors add.
+
+    Each app declares its conflicts in its ``errors`` module as ``ConflictError`` subclasses (one per code); they
+    are imported here the way Django's admin finds ``admin`` modules, so this layer names no app above it.
+    """
+    autodiscover_modules("errors")
+    found: dict[str, type[ConflictError]] = {}
+    pending = list(ConflictError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.code != ConflictError.code:
+            found[str(cls.code)] = cls
+    return dict(sorted(found.items()))
+
 
 # Component descriptions written for API clients; any other component description came from a class docstring.
 _CLIENT_DESCRIPTIONS = {"ApiClientErrorResponse", "ApiValidationErrorResponse", CONFLICT}
@@ -102,11 +88,16 @@ def _public_security(operation: dict[str, Any]) -> None:
 
 def _add_error_components(schemas: dict[str, Any]) -> None:
     mapping = {}
-    for code, (name, extra, required) in CONFLICT_ERRORS.items():
+    for code, error in conflict_errors().items():
+        name = error.__name__
         schemas[name] = {
             "type": "object",
-            "properties": {"code": {"type": "string", "enum": [code]}, **_ERROR_BASE, **extra},
-            "required": ["code", "detail", "attr", *required],
+            "properties": {
+                "code": {"type": "string", "enum": [code]},
+                **_ERROR_BASE,
+                **{key: dict(field) for key, field in error.error_fields.items()},
+            },
+            "required": ["code", "detail", "attr", *error.required_error_fields],
         }
         mapping[code] = f"#/components/schemas/{name}"
     schemas[CONFLICT] = {

@@ -4,6 +4,9 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
+from api.error_codes import ApiErrorCode
+from core.errors import CoreErrorCode
+
 _DECIMAL_SHAPE = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -68,7 +71,10 @@ class StrictFieldsMixin:
             unknown = sorted(set(data) - known)
             if unknown:
                 raise serializers.ValidationError(
-                    {name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")] for name in unknown}
+                    {
+                        name: [serializers.ErrorDetail("Unknown field.", code=ApiErrorCode.UNKNOWN_FIELD)]
+                        for name in unknown
+                    }
                 )
             if not isinstance(data, QueryDict):  # form and multipart values are all strings
                 wrong = {
@@ -81,7 +87,7 @@ class StrictFieldsMixin:
                 if wrong:
                     raise serializers.ValidationError(
                         {
-                            name: [serializers.ErrorDetail(f"Expected a JSON {expected}.", code="invalid")]
+                            name: [serializers.ErrorDetail(f"Expected a JSON {expected}.", code=CoreErrorCode.INVALID)]
                             for name, expected in wrong.items()
                         }
                     )

@@ -2,7 +2,7 @@
 
 Stored in the ``carts`` alias's Redis through the raw client (hash commands, pipelines and a Lua
 script are not part of Django's cache API). The alias fails closed: any connection problem becomes
-``ServiceUnavailableError(code="cart_unavailable")``, quickly, thanks to the short socket timeouts
+``ServiceUnavailableError(code=CartErrorCode.CART_UNAVAILABLE)``, quickly, thanks to the short socket timeouts
 configured on the alias.
 
 Reading, writing and removing lines are coroutines on redis.asyncio (the cart API serves anonymous
@@ -22,6 +22,7 @@ from django.conf import settings
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from carts.errors import CartErrorCode
 from core.errors import ServiceUnavailableError
 from core.redis_clients import LuaScript, async_client
 
@@ -95,7 +96,7 @@ def redis_errors() -> Iterator[None]:
     except (RedisError, TimeoutError) as exc:
         raise ServiceUnavailableError(
             "Anonymous carts are temporarily unavailable; try again shortly or sign in.",
-            code="cart_unavailable",
+            code=CartErrorCode.CART_UNAVAILABLE,
             headers={"Retry-After": "5"},
         ) from exc
 

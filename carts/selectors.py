@@ -14,6 +14,7 @@ from django.db.models import Field
 from carts import anonymous
 from carts.models import CartItem
 from carts.types import SNAPSHOT_FIELDS, CartLine, CartNotice, CartView, ProductSnapshot
+from catalog.errors import CatalogErrorCode
 from catalog.models import Product
 from core.db import read_on_thread
 
@@ -67,7 +68,7 @@ def cart_view_build(
             stale.append(product_id)
             notices.append(
                 CartNotice(
-                    code="product_unavailable",
+                    code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
                     detail=(
                         f"“{product.name}” is no longer available and was removed from your cart."
                         if product is not None

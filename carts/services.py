@@ -20,11 +20,14 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from carts import anonymous
+from carts.errors import CartErrorCode, CartFullError
 from carts.models import Cart, CartItem
 from carts.selectors import cart_view_build, products_by_id, user_cart_lines
 from carts.types import CappedLine, CartMergeResult, CartNotice, CartView, ProductSnapshot
+from catalog.errors import CatalogErrorCode
 from core.db import read_on_thread
-from core.errors import ConflictError, DomainError, NotFoundError, ServiceUnavailableError
+from core.errors import DomainError, NotFoundError, ServiceUnavailableError
+from inventory.errors import InsufficientStockError
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -35,21 +38,20 @@ MODE_SET = "set"
 
 
 def _product_not_found() -> NotFoundError:
-    return NotFoundError("Product not found.", code="product_not_found", attr="product_id")
+    return NotFoundError("Product not found.", code=CatalogErrorCode.PRODUCT_NOT_FOUND, attr="product_id")
 
 
 def _not_in_cart() -> NotFoundError:
-    return NotFoundError("This product is not in your cart.", code="not_in_cart")
+    return NotFoundError("This product is not in your cart.", code=CartErrorCode.NOT_IN_CART)
 
 
-def _cart_full() -> ConflictError:
-    return ConflictError(f"A cart holds at most {settings.CART_MAX_LINES} different products.", code="cart_full")
+def _cart_full() -> CartFullError:
+    return CartFullError(f"A cart holds at most {settings.CART_MAX_LINES} different products.")
 
 
-def _insufficient_stock(*, product: ProductSnapshot, requested: int) -> ConflictError:
-    return ConflictError(
+def _insufficient_stock(*, product: ProductSnapshot, requested: int) -> InsufficientStockError:
+    return InsufficientStockError(
         f"Only {product.stock_quantity} of “{product.name}” available.",
-        code="insufficient_stock",
         attr="quantity",
         errors=[{"product_id": str(product.pk), "requested": requested, "available": product.stock_quantity}],
     )
@@ -197,7 +199,7 @@ def _merge_lines(*, cart: Cart, user: User, taken: Mapping[UUID, int]) -> CartMe
         if product is None or not product.is_active:
             notices.append(
                 CartNotice(
-                    code="product_unavailable",
+                    code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
                     detail="A product from your guest cart is no longer available and was not added.",
                     product_id=product_id,
                 )
@@ -219,7 +221,7 @@ def _merge_lines(*, cart: Cart, user: User, taken: Mapping[UUID, int]) -> CartMe
             if live_lines >= settings.CART_MAX_LINES:
                 notices.append(
                     CartNotice(
-                        code="cart_full",
+                        code=CartErrorCode.CART_FULL,
                         detail=f"A cart holds at most {settings.CART_MAX_LINES} different products; "
                         f"“{product.name}” was not added.",
                         product_id=product_id,
@@ -292,7 +294,7 @@ def cart_checkout(*, user: User) -> Order:
             else []
         )
         if not items:
-            raise DomainError("Your cart is empty.", code="cart_empty")
+            raise DomainError("Your cart is empty.", code=CartErrorCode.CART_EMPTY)
         order = order_place(user=user, items=[{"product_id": pid, "quantity": qty} for pid, qty in items])
         CartItem.objects.filter(cart=cart).delete()
     return order

@@ -16,7 +16,9 @@ from django.http import QueryDict
 from django_cte import CTE, with_cte
 from django_filters.utils import translate_validation
 
+from catalog.errors import CatalogErrorCode
 from catalog.models import Category, Product
+from core.errors import CoreErrorCode
 
 ORDERING_CHOICES = [
     ("price", "Price, lowest first"),
@@ -50,9 +52,9 @@ class _ListField(forms.Field):
     def clean(self, value: Any) -> list[str]:
         values = sorted(set(value or []))
         if len(values) > MAX_VALUES:
-            raise ValidationError(f"At most {MAX_VALUES} values are allowed.", code="too_many_values")
+            raise ValidationError(f"At most {MAX_VALUES} values are allowed.", code=CatalogErrorCode.TOO_MANY_VALUES)
         if any(len(v) > 200 for v in values):
-            raise ValidationError("Values are limited to 200 characters.", code="max_length")
+            raise ValidationError("Values are limited to 200 characters.", code=CoreErrorCode.MAX_LENGTH)
         return values
 
 
@@ -62,7 +64,9 @@ class _AttrField(_ListField):
         for item in super().clean(value):
             match = ATTR_PATTERN.match(item)
             if match is None:
-                raise ValidationError("Use attr=name:value (name of letters, digits, '_' or '-').", code="invalid_attr")
+                raise ValidationError(
+                    "Use attr=name:value (name of letters, digits, '_' or '-').", code=CatalogErrorCode.INVALID_ATTR
+                )
             grouped.setdefault(match["name"], []).append(match["value"])
         return dict(sorted(grouped.items()))
 
@@ -81,7 +85,7 @@ class _StrictBooleanField(forms.Field):
             return True
         if lowered in self.falsy:
             return False
-        raise ValidationError("Use true or false.", code="invalid")
+        raise ValidationError("Use true or false.", code=CoreErrorCode.INVALID)
 
 
 class ListFilter(django_filters.Filter):

@@ -17,9 +17,10 @@ from django.utils.text import slugify
 from PIL import Image, ImageOps
 
 from catalog.cache import generations_bump
+from catalog.errors import CatalogErrorCode, CategoryInUseError
 from catalog.models import Category, Product
 from catalog.selectors import category_subtree_contains
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from inventory.services import stock_initialize
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def catalog_cache_invalidate(*, product_ids: Iterable[UUID] | None = None) -> No
 
 
 def _slug_taken() -> DomainError:
-    return DomainError("A sibling category already uses this slug.", code="slug_taken", attr="slug")
+    return DomainError("A sibling category already uses this slug.", code=CatalogErrorCode.SLUG_TAKEN, attr="slug")
 
 
 def _check_sibling_slug(*, slug: str, parent: Category | None, exclude_id: UUID | None = None) -> None:
@@ -90,7 +91,7 @@ def category_update(*, category_id: UUID, data: Mapping[str, Any]) -> Category:
             if parent is not None and category_subtree_contains(root_id=category.pk, candidate_id=parent.pk):
                 raise DomainError(
                     "A category cannot be moved under itself or one of its descendants.",
-                    code="category_cycle",
+                    code=CatalogErrorCode.CATEGORY_CYCLE,
                     attr="parent",
                 )
             _check_sibling_slug(slug=category.slug, parent=parent, exclude_id=category.pk)
@@ -101,8 +102,8 @@ def category_update(*, category_id: UUID, data: Mapping[str, Any]) -> Category:
     return category
 
 
-def _category_in_use() -> ConflictError:
-    return ConflictError("The category still has products or subcategories.", code="category_in_use")
+def _category_in_use() -> CategoryInUseError:
+    return CategoryInUseError()
 
 
 def category_delete(*, category_id: UUID) -> None:
@@ -133,7 +134,7 @@ def _unique_product_slug(name: str) -> str:
 
 
 def _product_slug_taken() -> DomainError:
-    return DomainError("Another product already uses this slug.", code="slug_taken", attr="slug")
+    return DomainError("Another product already uses this slug.", code=CatalogErrorCode.SLUG_TAKEN, attr="slug")
 
 
 def product_create(*, data: Mapping[str, Any], stock_quantity: int = 0, actor: User | None = None) -> Product:

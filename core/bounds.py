@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import connection, models
 
-from core.errors import DomainError
+from core.errors import CoreErrorCode, DomainError
 
 
 def column_bounds(model: type[models.Model], field_name: str) -> tuple[Decimal | int | None, Decimal | int | None]:
@@ -28,9 +28,13 @@ def column_check(model: type[models.Model], field_name: str, value: Decimal | in
     label = attr or field_name
     if high is not None and value > high:
         raise DomainError(
-            f"{label} would be {value}, above the largest value stored ({high}).", code="out_of_range", attr=attr
+            f"{label} would be {value}, above the largest value stored ({high}).",
+            code=CoreErrorCode.OUT_OF_RANGE,
+            attr=attr,
         )
     if low is not None and value < low:
         raise DomainError(
-            f"{label} would be {value}, below the smallest value stored ({low}).", code="out_of_range", attr=attr
+            f"{label} would be {value}, below the smallest value stored ({low}).",
+            code=CoreErrorCode.OUT_OF_RANGE,
+            attr=attr,
         )

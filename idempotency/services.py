@@ -30,7 +30,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import ExceptionHandler
-from core.errors import ConflictError, DomainError
+from core.errors import DomainError
+from idempotency.errors import IdempotencyErrorCode, IdempotencyInProgressError
 from idempotency.models import IdempotencyKey, IdempotencyKeyState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -78,21 +79,19 @@ def _claim(*, user: Any, key: str, method: str, path: str, fingerprint: str) -> 
                 IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
                 continue
             return existing, False
-    raise ConflictError("This idempotency key is being used by another request.", code="idempotency_in_progress")
+    raise IdempotencyInProgressError("This idempotency key is being used by another request.")
 
 
 def _replay(row: IdempotencyKey, *, fingerprint: str) -> Response:
     if row.fingerprint != fingerprint:
         raise DomainError(
             "This idempotency key was already used with a different request.",
-            code="idempotency_key_mismatch",
+            code=IdempotencyErrorCode.KEY_MISMATCH,
             attr=None,
             status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if row.state != IdempotencyKeyState.COMPLETED or row.response_status is None:
-        raise ConflictError(
-            "A request with this idempotency key is still being processed.", code="idempotency_in_progress"
-        )
+        raise IdempotencyInProgressError("A request with this idempotency key is still being processed.")
     return Response(_stored_body(row.response_body), status=row.response_status, headers={REPLAYED_HEADER: "true"})
 
 
@@ -117,17 +116,17 @@ def idempotent_response(request: Request, *, required: bool, run: Callable[[], R
     key = (raw_key or "").strip()
     if raw_key is not None and not key:
         # A blank key is a client bug (an unset variable), not a request to skip idempotency.
-        raise DomainError(f"The {IDEMPOTENCY_HEADER} header must not be blank.", code="idempotency_key_invalid")
+        raise DomainError(f"The {IDEMPOTENCY_HEADER} header must not be blank.", code=IdempotencyErrorCode.KEY_INVALID)
     if not key:
         if required:
             raise DomainError(
-                f"The {IDEMPOTENCY_HEADER} header is required for this request.", code="idempotency_key_required"
+                f"The {IDEMPOTENCY_HEADER} header is required for this request.", code=IdempotencyErrorCode.KEY_REQUIRED
             )
         return run()
     if len(key) > MAX_KEY_LENGTH:
         raise DomainError(
             f"The {IDEMPOTENCY_HEADER} header must be at most {MAX_KEY_LENGTH} characters.",
-            code="idempotency_key_invalid",
+            code=IdempotencyErrorCode.KEY_INVALID,
         )
 
     method = request.method or "POST"

@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from catalog.errors import CatalogErrorCode
 from catalog.models import Product
 from core.errors import NotFoundError
 from inventory.models import StockMovement
@@ -22,7 +23,7 @@ class LedgerMismatch:
 def stock_movement_list(*, product_id: UUID) -> QuerySet[StockMovement]:
     """The ledger of one product, newest first; 404 for an unknown product."""
     if not Product.objects.filter(pk=product_id).exists():
-        raise NotFoundError("Product not found.", code="product_not_found")
+        raise NotFoundError("Product not found.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)
     return StockMovement.objects.filter(product_id=product_id).order_by("-created_at", "-pk")
 
 

@@ -16,8 +16,10 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
+from catalog.errors import CatalogErrorCode
 from core.bounds import column_check
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
+from inventory.errors import InsufficientStockError, InventoryErrorCode, StockConflictError
 from inventory.models import MovementReason, StockMovement
 
 if TYPE_CHECKING:
@@ -27,11 +29,6 @@ if TYPE_CHECKING:
 
 ADJUSTMENT_REASONS = (MovementReason.ADJUSTMENT, MovementReason.RESTOCK)
 RELEASE_REASONS = (MovementReason.ORDER_CANCELLED, MovementReason.ORDER_EXPIRED)
-
-
-class InsufficientStockError(ConflictError):
-    code = "insufficient_stock"
-    default_detail = "Not enough stock for one or more products."
 
 
 def _catalog_invalidate(product_ids: Iterable[UUID]) -> None:
@@ -156,9 +153,11 @@ def stock_reserve(
     products = locked if locked is not None else stock_lock(product_ids=quantities.keys())
     missing = sorted(str(pid) for pid in quantities if pid not in products)
     if missing:
-        raise NotFoundError("Unknown product.", code="product_not_found", errors=[{"product_id": p} for p in missing])
+        raise NotFoundError(
+            "Unknown product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND, errors=[{"product_id": p} for p in missing]
+        )
     if any(q <= 0 for q in quantities.values()):
-        raise DomainError("Quantities must be positive.", code="invalid_quantity", attr="quantity")
+        raise DomainError("Quantities must be positive.", code=InventoryErrorCode.INVALID_QUANTITY, attr="quantity")
     stock_ensure_available(quantities=quantities, products=products)
     changes = {product_id: -quantity for product_id, quantity in quantities.items()}
     return _apply(changes=changes, products=products, reason=MovementReason.ORDER_PLACED, order=order, actor=actor)
@@ -199,20 +198,21 @@ def stock_adjust(
     from catalog.models import Product
 
     if reason not in ADJUSTMENT_REASONS:
-        raise DomainError("Reason must be 'adjustment' or 'restock'.", code="invalid_reason", attr="reason")
+        raise DomainError(
+            "Reason must be 'adjustment' or 'restock'.", code=InventoryErrorCode.INVALID_REASON, attr="reason"
+        )
     if delta == 0:
-        raise DomainError("Delta must not be zero.", code="invalid_delta", attr="delta")
+        raise DomainError("Delta must not be zero.", code=InventoryErrorCode.INVALID_DELTA, attr="delta")
     if reason == MovementReason.RESTOCK and delta < 0:
-        raise DomainError("A restock must add stock.", code="invalid_delta", attr="delta")
+        raise DomainError("A restock must add stock.", code=InventoryErrorCode.INVALID_DELTA, attr="delta")
     products = stock_lock(product_ids=[product_id])
     product = products.get(product_id)
     if product is None:
-        raise NotFoundError("Unknown product.", code="product_not_found")
+        raise NotFoundError("Unknown product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)
     current = product.stock_quantity
     if expected_quantity is not None and expected_quantity != current:
-        raise ConflictError(
+        raise StockConflictError(
             f"Stock is {current}, not the expected {expected_quantity}.",
-            code="stock_conflict",
             errors=[{"product_id": str(product_id), "expected": expected_quantity, "current": current}],
         )
     if current + delta < 0:

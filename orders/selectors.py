@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.errors import NotFoundError
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderItem, OrderStatus
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def order_get(*, user: User, order_id: UUID) -> Order:
     """One visible order; another customer's order is a 404, never a 403, so ids do not leak."""
     order = order_list(user=user).filter(pk=order_id).first()
     if order is None:
-        raise NotFoundError("Order not found.", code="order_not_found")
+        raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
 
 

@@ -19,25 +19,21 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.errors import CatalogErrorCode
 from catalog.models import Product
 from core.bounds import column_check
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from emails.services import email_enqueue
+from inventory.errors import InventoryErrorCode
 from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
+from orders.errors import InvalidTransitionError, OrderErrorCode
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 MAX_ORDER_LINES = 100
-
-
-class OrderErrorCode(str, Enum):
-    INVALID_TRANSITION = "invalid_transition"
-    PRODUCT_UNAVAILABLE = "product_unavailable"
-    EMPTY_ORDER = "empty_order"
-    ORDER_NOT_FOUND = "order_not_found"
 
 
 class OrderEventReason(str, Enum):
@@ -61,16 +57,6 @@ CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
 STAFF_SETTABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED)
 
 
-class InvalidTransitionError(ConflictError):
-    code = OrderErrorCode.INVALID_TRANSITION.value
-
-    def __init__(self, *, current: str, requested: str) -> None:
-        super().__init__(
-            f"An order in status {current} cannot move to {requested}.",
-            errors=[{"current_status": current, "requested_status": requested}],
-        )
-
-
 def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     """Place an order for ``[{product_id, quantity}, ...]`` in one transaction.
 
@@ -85,12 +71,14 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     order would have got a moment earlier, and the authoritative check is repeated under the lock.
     """
     if not items:
-        raise DomainError("An order needs at least one item.", code=OrderErrorCode.EMPTY_ORDER.value, attr="items")
+        raise DomainError("An order needs at least one item.", code=OrderErrorCode.EMPTY_ORDER, attr="items")
     quantities = stock_quantities_sum(items)
     if len(quantities) > MAX_ORDER_LINES:
-        raise DomainError(f"An order has at most {MAX_ORDER_LINES} products.", code="too_many_items", attr="items")
+        raise DomainError(
+            f"An order has at most {MAX_ORDER_LINES} products.", code=OrderErrorCode.TOO_MANY_ITEMS, attr="items"
+        )
     if any(quantity <= 0 for quantity in quantities.values()):
-        raise DomainError("Quantities must be positive.", code="invalid_quantity", attr="items")
+        raise DomainError("Quantities must be positive.", code=InventoryErrorCode.INVALID_QUANTITY, attr="items")
 
     snapshot = {
         product.pk: product
@@ -102,7 +90,7 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     if unavailable:
         raise DomainError(
             "Some products do not exist or are not for sale.",
-            code=OrderErrorCode.PRODUCT_UNAVAILABLE.value,
+            code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
             attr="items",
             errors=[{"product_id": str(pid)} for pid in unavailable],
         )
@@ -176,7 +164,7 @@ def _order_cancelled_email(*, order: Order, reason: str) -> None:
 def _order_lock(order_id: UUID) -> Order:
     order = Order.objects.select_for_update(of=("self",)).select_related("user").filter(pk=order_id).first()
     if order is None:
-        raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND.value)
+        raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
 
 
@@ -226,7 +214,7 @@ def order_transition(*, order_id: UUID, to_status: str, actor: User | None, reas
     for ``CANCELLED``, returns the stock through the ledger in the same transaction.
     """
     if to_status not in OrderStatus.values:
-        raise DomainError(f"Unknown status {to_status!r}.", code="invalid_status", attr="status")
+        raise DomainError(f"Unknown status {to_status!r}.", code=OrderErrorCode.INVALID_STATUS, attr="status")
     return _transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)
 
 
@@ -267,7 +255,7 @@ def order_staff_set_status(*, order_id: UUID, to_status: str, actor: User, reaso
     ``order_transition``. Payment confirmation is not settable here: it comes only from the payments app.
     """
     if to_status not in STAFF_SETTABLE_STATUSES:
-        raise DomainError(f"Staff cannot set status {to_status!r}.", code="invalid_status", attr="status")
+        raise DomainError(f"Staff cannot set status {to_status!r}.", code=OrderErrorCode.INVALID_STATUS, attr="status")
     if to_status == OrderStatus.CANCELLED:
         return order_cancel(order_id=order_id, actor=actor, reason=reason)
     return order_transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)

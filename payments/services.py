@@ -32,12 +32,18 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.errors import DomainError, NotFoundError
 from emails.services import email_enqueue
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus
 from orders.services import order_transition
+from payments.errors import (
+    OrderNotPayableError,
+    PaymentErrorCode,
+    PaymentNotRefundableError,
+    ProviderUnavailableError,
+)
 from payments.models import Payment, PaymentStatus, WebhookEvent
 from payments.providers import UnknownProviderError, provider_get
 from payments.providers.base import (
@@ -63,14 +69,6 @@ EVENT_REASON_PAID = "payment_succeeded"
 EVENT_REASON_REFUNDED = "payment_refunded"
 
 
-class PaymentErrorCode(str, Enum):
-    ORDER_NOT_PAYABLE = "order_not_payable"
-    ORDER_NOT_FOUND = "order_not_found"
-    PROVIDER_ERROR = "provider_error"
-    UNKNOWN_PROVIDER = "unknown_provider"
-    CHARGE_ABANDONED = "abandoned"
-
-
 class WebhookOutcome(str, Enum):
     APPLIED = "applied"
     ALREADY_APPLIED = "already_applied"
@@ -79,17 +77,6 @@ class WebhookOutcome(str, Enum):
     UNKNOWN_PAYMENT = "unknown_payment"
     AMOUNT_MISMATCH = "amount_mismatch"
     REFUND_SCHEDULED = "refund_scheduled"
-
-
-class OrderNotPayableError(ConflictError):
-    code = PaymentErrorCode.ORDER_NOT_PAYABLE.value
-    default_detail = "This order cannot be paid."
-
-
-class ProviderUnavailableError(DomainError):
-    status_code = status.HTTP_502_BAD_GATEWAY
-    code = PaymentErrorCode.PROVIDER_ERROR.value
-    default_detail = "The payment provider did not answer; nothing was charged. Please try again."
 
 
 @dataclass(frozen=True)
@@ -107,7 +94,7 @@ def _provider(name: str) -> PaymentProvider:
         return provider_get(name)
     except UnknownProviderError:
         raise DomainError(
-            f"Unknown payment provider {name!r}.", code=PaymentErrorCode.UNKNOWN_PROVIDER.value, attr="provider"
+            f"Unknown payment provider {name!r}.", code=PaymentErrorCode.UNKNOWN_PROVIDER, attr="provider"
         ) from None
 
 
@@ -142,7 +129,7 @@ def _payment_open(*, order_id: UUID, user: User, provider: str, idempotency_key:
     with transaction.atomic():
         order = _order_lock(order_id, user=user)
         if order is None:
-            raise NotFoundError("Order not found.", code=PaymentErrorCode.ORDER_NOT_FOUND.value)
+            raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
         _ensure_payable(order)
         Payment.objects.filter(
             order=order, status=PaymentStatus.PENDING, created_at__lt=timezone.now() - STALE_PENDING_AFTER
@@ -225,7 +212,7 @@ def _payment_settle(*, payment: Payment, result: ChargeResult, actor: User) -> P
         order = _order_lock(payment.order_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if order is None:  # orders are never deleted while payments reference them (PROTECT)
-            raise NotFoundError("Order not found.", code=PaymentErrorCode.ORDER_NOT_FOUND.value)
+            raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
         kept = _payment_succeed_locked(order=order, payment=locked, transaction_id=result.transaction_id, actor=actor)
         if not kept:
             _refund_unkeepable_on_commit(locked.pk)
@@ -267,7 +254,7 @@ def payment_pay_order(*, order_id: UUID, user: User, provider: str, token: str, 
     if not result.succeeded:
         return _payment_fail(
             payment_id=payment.pk,
-            code=result.failure_code or "declined",
+            code=result.failure_code or PaymentErrorCode.CHARGE_DECLINED.value,
             message=result.failure_message or "The payment was declined.",
             transaction_id=result.transaction_id,
         )
@@ -280,7 +267,7 @@ def _payment_refund(*, payment_id: UUID, actor: User | None) -> Payment:
     if payment.status == PaymentStatus.REFUNDED:
         return payment
     if not payment.transaction_id:
-        raise ConflictError("This payment has no charge to refund.", code="payment_not_refundable")
+        raise PaymentNotRefundableError()
     try:
         refund = _provider(payment.provider).refund(transaction_id=payment.transaction_id, amount=payment.amount)
     except ProviderError as exc:
@@ -390,7 +377,7 @@ def payment_webhook_handle(*, provider: str, body: bytes, headers: Mapping[str, 
     try:
         gateway = provider_get(provider)
     except UnknownProviderError:
-        raise NotFoundError(f"Unknown payment provider {provider!r}.", code="unknown_provider") from None
+        raise NotFoundError(f"Unknown payment provider {provider!r}.", code=PaymentErrorCode.UNKNOWN_PROVIDER) from None
     try:
         event = gateway.verify_webhook(body=body, headers=headers)
     except WebhookVerificationError as exc:

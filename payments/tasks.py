@@ -2,7 +2,7 @@ from uuid import UUID
 
 from celery import shared_task
 
-from payments.services import ProviderUnavailableError
+from payments.errors import ProviderUnavailableError
 from payments.services import payment_refund_unkeepable as refund
 
 

@@ -6,7 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import StrictFieldsMixin
+from catalog.errors import CatalogErrorCode
 from catalog.models import Category, Product
+from core.errors import CoreErrorCode
 
 SCALAR_TYPES = (str, int, float, bool)
 
@@ -56,15 +58,16 @@ class AttributesField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
-            raise serializers.ValidationError("Expected an object of name: value pairs.", code="invalid")
+            raise serializers.ValidationError("Expected an object of name: value pairs.", code=CoreErrorCode.INVALID)
         if len(value) > 50:
-            raise serializers.ValidationError("At most 50 attributes.", code="too_many_attributes")
+            raise serializers.ValidationError("At most 50 attributes.", code=CatalogErrorCode.TOO_MANY_ATTRIBUTES)
         for name, item in value.items():
             if not name or len(name) > 64:
-                raise serializers.ValidationError("Attribute names are 1-64 characters.", code="invalid")
+                raise serializers.ValidationError("Attribute names are 1-64 characters.", code=CoreErrorCode.INVALID)
             if not isinstance(item, SCALAR_TYPES) or (isinstance(item, str) and len(item) > 200):
                 raise serializers.ValidationError(
-                    f"Attribute {name!r} must be a string (≤ 200 characters), number or boolean.", code="invalid"
+                    f"Attribute {name!r} must be a string (≤ 200 characters), number or boolean.",
+                    code=CoreErrorCode.INVALID,
                 )
         return value
 
@@ -125,7 +128,8 @@ class ProductUpdateSerializer(ProductWriteSerializer):
                 {
                     "stock_quantity": [
                         serializers.ErrorDetail(
-                            "Stock is changed through POST /api/v1/inventory/{id}/adjust/.", code="read_only"
+                            "Stock is changed through POST /api/v1/inventory/{id}/adjust/.",
+                            code=CatalogErrorCode.READ_ONLY,
                         )
                     ]
                 }
@@ -139,5 +143,7 @@ class ProductImageSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     def validate_image(self, value: Any) -> Any:
         if value.size > settings.PRODUCT_IMAGE_MAX_BYTES:
             limit_mb = settings.PRODUCT_IMAGE_MAX_BYTES // (1024 * 1024)
-            raise serializers.ValidationError(f"Images are limited to {limit_mb} MB.", code="file_too_large")
+            raise serializers.ValidationError(
+                f"Images are limited to {limit_mb} MB.", code=CatalogErrorCode.FILE_TOO_LARGE
+            )
         return value

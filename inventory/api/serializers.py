@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from api.serializers import QueryIntegerField, StrictFieldsMixin
 from catalog.models import Product
+from inventory.errors import InventoryErrorCode
 from inventory.models import MovementReason, StockMovement
 from inventory.services import ADJUSTMENT_REASONS
 
@@ -17,7 +18,7 @@ class StockAdjustInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate_delta(self, value: int) -> int:
         if value == 0:
-            raise serializers.ValidationError("Delta must not be zero.", code="invalid_delta")
+            raise serializers.ValidationError("Delta must not be zero.", code=InventoryErrorCode.INVALID_DELTA)
         return value
 
 

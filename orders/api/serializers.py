@@ -3,6 +3,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers import StrictFieldsMixin
+from orders.errors import OrderErrorCode
 from orders.models import Order, OrderItem
 from orders.services import MAX_ORDER_LINES, STAFF_SETTABLE_STATUSES
 
@@ -18,14 +19,17 @@ class OrderCreateInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > MAX_ORDER_LINES:
-            raise serializers.ValidationError(f"At most {MAX_ORDER_LINES} lines per order.", code="too_many_items")
+            raise serializers.ValidationError(
+                f"At most {MAX_ORDER_LINES} lines per order.", code=OrderErrorCode.TOO_MANY_ITEMS
+            )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_items = bool(attrs.get("items"))
         if has_items == attrs["from_cart"]:
             raise serializers.ValidationError(
-                "Send either `items` or `from_cart: true`, not both and not neither.", code="invalid_order_source"
+                "Send either `items` or `from_cart: true`, not both and not neither.",
+                code=OrderErrorCode.INVALID_ORDER_SOURCE,
             )
         return attrs
 

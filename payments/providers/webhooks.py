@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from api.input_limits import JsonTooDeep, NullCharacter, json_loads
+from payments.errors import PaymentErrorCode
 from payments.providers.base import ProviderEvent, WebhookVerificationError
 
 SIGNATURE_HEADER = "X-Signature"
@@ -62,7 +63,7 @@ def _parse_header(header: str) -> tuple[int, list[str]]:
     if timestamp is None or not signatures:
         raise WebhookVerificationError(
             f"The {SIGNATURE_HEADER} header must look like 't=<timestamp>,v1=<signature>'.",
-            code="webhook_signature_invalid",
+            code=PaymentErrorCode.WEBHOOK_SIGNATURE_INVALID,
         )
     return timestamp, signatures
 
@@ -73,21 +74,26 @@ def signature_verify(
     """Check the signature, then the timestamp window; returns the signed timestamp."""
     header = headers.get(SIGNATURE_HEADER)
     if not header:
-        raise WebhookVerificationError(f"Missing {SIGNATURE_HEADER} header.", code="webhook_signature_invalid")
+        raise WebhookVerificationError(
+            f"Missing {SIGNATURE_HEADER} header.", code=PaymentErrorCode.WEBHOOK_SIGNATURE_INVALID
+        )
     timestamp, signatures = _parse_header(header)
     expected = _digest(secret=secret, timestamp=timestamp, body=body)
     if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
-        raise WebhookVerificationError("The webhook signature does not match.", code="webhook_signature_invalid")
+        raise WebhookVerificationError(
+            "The webhook signature does not match.", code=PaymentErrorCode.WEBHOOK_SIGNATURE_INVALID
+        )
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance_seconds:
         raise WebhookVerificationError(
-            "The webhook timestamp is outside the accepted window.", code="webhook_timestamp_out_of_tolerance"
+            "The webhook timestamp is outside the accepted window.",
+            code=PaymentErrorCode.WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE,
         )
     return timestamp
 
 
 def _invalid(detail: str) -> WebhookVerificationError:
-    return WebhookVerificationError(detail, code="webhook_payload_invalid")
+    return WebhookVerificationError(detail, code=PaymentErrorCode.WEBHOOK_PAYLOAD_INVALID)
 
 
 def _short_string(value: Any, *, name: str, required: bool, max_length: int = _MAX_ID_LENGTH) -> str:

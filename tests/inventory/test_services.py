@@ -7,10 +7,10 @@ from django.db.models import F
 
 from catalog.models import Product
 from core.errors import ConflictError, DomainError, NotFoundError
+from inventory.errors import InsufficientStockError
 from inventory.models import MovementReason, StockMovement
 from inventory.selectors import inventory_mismatches
 from inventory.services import (
-    InsufficientStockError,
     stock_adjust,
     stock_quantities_sum,
     stock_release,

@@ -8,9 +8,9 @@ from rest_framework.test import APIClient
 
 from catalog.models import Product
 from core.errors import DomainError
+from inventory.errors import InsufficientStockError
 from inventory.models import StockMovement
 from inventory.selectors import inventory_mismatches
-from inventory.services import InsufficientStockError
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
 from orders.services import order_place
 from tests.factories import ProductFactory, UserFactory

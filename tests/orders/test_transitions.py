@@ -10,10 +10,10 @@ from catalog.models import Product
 from core.errors import DomainError
 from inventory.models import StockMovement
 from inventory.selectors import inventory_mismatches
+from orders.errors import InvalidTransitionError
 from orders.models import Order, OrderStatus, OrderStatusEvent
 from orders.services import (
     ALLOWED_TRANSITIONS,
-    InvalidTransitionError,
     order_cancel,
     order_expire_overdue,
     order_transition,
