@@ -5,8 +5,10 @@ script are not part of Django's cache API). The alias fails closed: any connecti
 ``ServiceUnavailableError(code=CartErrorCode.CART_UNAVAILABLE)``, quickly, thanks to the short socket timeouts
 configured on the alias.
 
-Reading, writing and removing lines are coroutines on redis.asyncio (the cart API serves anonymous
-callers on the event loop); taking a cart for a merge is sync, as it runs inside a database transaction.
+Reading, writing and removing lines come in pairs: a coroutine on redis.asyncio (the cart API serves
+anonymous callers on the event loop) and a sync twin on the same commands, for sync callers, so neither
+hops between threads and loops. Each pair shares its arguments and its decoding. Taking a cart for a
+merge is sync only, as it runs inside a database transaction.
 """
 
 from __future__ import annotations
@@ -118,6 +120,24 @@ async def alines_read(*, token: str) -> dict[UUID, int]:
         return _decode(await _aclient().hgetall(cart_key(token)))
 
 
+def _write_args(*, product_id: UUID, quantity: int, mode: str, max_quantity: int, drop: Iterable[UUID]) -> list[Any]:
+    return [
+        str(product_id),
+        quantity,
+        mode,
+        max_quantity,
+        settings.CART_MAX_LINES,
+        settings.CART_TTL_SECONDS,
+        *(str(pid) for pid in drop),
+    ]
+
+
+def lines_read(*, token: str) -> dict[UUID, int]:
+    """:func:`alines_read` for sync callers."""
+    with redis_errors():
+        return _decode(_client().hgetall(cart_key(token)))
+
+
 async def aline_write(
     *,
     token: str,
@@ -132,17 +152,25 @@ async def aline_write(
     Returns ``(result, quantity_before)`` where ``result`` is the new quantity or one of
     ``OVER_MAX_QUANTITY``, ``CART_FULL``, ``NOT_IN_CART``. One round trip (EVALSHA).
     """
-    args: list[Any] = [
-        str(product_id),
-        quantity,
-        mode,
-        max_quantity,
-        settings.CART_MAX_LINES,
-        settings.CART_TTL_SECONDS,
-        *(str(pid) for pid in drop),
-    ]
+    args = _write_args(product_id=product_id, quantity=quantity, mode=mode, max_quantity=max_quantity, drop=drop)
     with redis_errors():
         result, before = await _WRITE_LINE.acall(_aclient(), keys=[cart_key(token)], args=args)
+    return int(result), int(before)
+
+
+def line_write(
+    *,
+    token: str,
+    product_id: UUID,
+    quantity: int,
+    mode: str,
+    max_quantity: int,
+    drop: Iterable[UUID] = (),
+) -> tuple[int, int]:
+    """:func:`aline_write` for sync callers."""
+    args = _write_args(product_id=product_id, quantity=quantity, mode=mode, max_quantity=max_quantity, drop=drop)
+    with redis_errors():
+        result, before = _WRITE_LINE(_client(), keys=[cart_key(token)], args=args)
     return int(result), int(before)
 
 
@@ -157,6 +185,20 @@ async def alines_remove(*, token: str, product_ids: Iterable[UUID], refresh_ttl:
         if refresh_ttl:
             pipe.expire(key, settings.CART_TTL_SECONDS)
         await pipe.execute()
+
+
+def lines_remove(*, token: str, product_ids: Iterable[UUID], refresh_ttl: bool = True) -> None:
+    """:func:`alines_remove` for sync callers."""
+    fields = [str(pid) for pid in product_ids]
+    if not fields:
+        return
+    key = cart_key(token)
+    with redis_errors():
+        pipe = _client().pipeline(transaction=False)
+        pipe.hdel(key, *fields)
+        if refresh_ttl:
+            pipe.expire(key, settings.CART_TTL_SECONDS)
+        pipe.execute()
 
 
 def lines_take(*, token: str) -> dict[UUID, int]:

@@ -7,7 +7,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
 from django.db import connection
 from django.db.models import Field
 
@@ -105,12 +104,16 @@ def cart_get(*, user: User | None, cart_token: str | None) -> CartView:
     Reading also drops lines whose product was withdrawn (reported once as notices).
     """
     if user is None:
-        return async_to_sync(anonymous_cart_get)(cart_token=cart_token)
+        return _anonymous_cart_get_sync(cart_token=cart_token)
     lines, products = user_cart_lines(user=user)
     view, stale = cart_view_build(lines=lines, products=products)
     if stale:
         CartItem.objects.filter(cart__user=user, product_id__in=stale).delete()
     return view
+
+
+# An anonymous read, as a coroutine for the event loop and as its sync twin: the same steps on the same
+# data (``cart_view_build`` prices the lines); only the Redis client and the hop to the database differ.
 
 
 async def anonymous_cart_get(*, cart_token: str | None) -> CartView:
@@ -125,4 +128,18 @@ async def anonymous_cart_get(*, cart_token: str | None) -> CartView:
     view, stale = cart_view_build(lines=lines, products=products, cart_token=cart_token)
     if stale:
         await anonymous.alines_remove(token=cart_token, product_ids=stale, refresh_ttl=False)
+    return view
+
+
+def _anonymous_cart_get_sync(*, cart_token: str | None) -> CartView:
+    if not anonymous.token_is_valid(cart_token):
+        return CartView(items=[])
+    assert cart_token is not None
+    lines = anonymous.lines_read(token=cart_token)
+    if not lines:
+        return CartView(items=[])
+    products = products_by_id(product_ids=lines)
+    view, stale = cart_view_build(lines=lines, products=products, cart_token=cart_token)
+    if stale:
+        anonymous.lines_remove(token=cart_token, product_ids=stale, refresh_ttl=False)
     return view

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
@@ -113,35 +113,88 @@ def _user_line_write(*, user: User, product_id: UUID, quantity: int, mode: str) 
     return view
 
 
+@dataclass(frozen=True, slots=True)
+class _AnonymousLineWrite:
+    """One change to an anonymous cart, checked against the cart as read; the write script then applies it.
+
+    Both the coroutine and its sync twin below go through it, so the rules live here once.
+    """
+
+    token: str
+    lines: Mapping[UUID, int]
+    products: Mapping[UUID, ProductSnapshot]
+    product: ProductSnapshot
+    quantity: int
+    mode: str
+
+    @classmethod
+    def check(
+        cls,
+        *,
+        token: str | None,
+        lines: Mapping[UUID, int],
+        products: Mapping[UUID, ProductSnapshot],
+        product_id: UUID,
+        quantity: int,
+        mode: str,
+    ) -> _AnonymousLineWrite:
+        product, _ = _line_check(lines=lines, products=products, product_id=product_id, quantity=quantity, mode=mode)
+        if not lines and mode == MODE_ADD:
+            # Unknown or expired token: start a new cart under a fresh token (never one the client chose).
+            token = anonymous.token_new()
+        assert token is not None  # a set on an empty cart failed the check (not_in_cart)
+        return cls(token=token, lines=lines, products=products, product=product, quantity=quantity, mode=mode)
+
+    def script_arguments(self) -> dict[str, Any]:
+        """What ``anonymous.(a)line_write`` takes. The script re-checks stock and the line limit against the
+        hash at write time, so concurrent writes to one cart cannot together pass either limit."""
+        return {
+            "token": self.token,
+            "product_id": self.product.pk,
+            "quantity": self.quantity,
+            "mode": self.mode,
+            "max_quantity": self.product.stock_quantity,
+            "drop": [pid for pid in self.lines if not _is_live(self.products.get(pid))],
+        }
+
+    def outcome(self, result: int, before: int) -> CartView:
+        """The cart after the script answered ``(result, before)``, or the error it reported."""
+        if result == anonymous.OVER_MAX_QUANTITY:
+            requested = before + self.quantity if self.mode == MODE_ADD else self.quantity
+            raise _insufficient_stock(product=self.product, requested=requested)
+        if result == anonymous.CART_FULL:
+            raise _cart_full()
+        if result == anonymous.NOT_IN_CART:
+            raise _not_in_cart()
+        # Stale lines (already dropped by the script) come out of the build as notices, as on a read.
+        view, _ = cart_view_build(
+            lines={**self.lines, self.product.pk: result}, products=self.products, cart_token=self.token
+        )
+        return view
+
+
+def _usable_token(cart_token: str | None) -> str | None:
+    return cart_token if anonymous.token_is_valid(cart_token) else None
+
+
 async def _anonymous_line_write(*, cart_token: str | None, product_id: UUID, quantity: int, mode: str) -> CartView:
-    token = cart_token if anonymous.token_is_valid(cart_token) else None
+    token = _usable_token(cart_token)
     lines = await anonymous.alines_read(token=token) if token else {}
-    if not lines and mode == MODE_ADD:
-        # Unknown or expired token: start a new cart under a fresh token (never one the client chose).
-        token = anonymous.token_new()
     products = await read_on_thread(products_by_id, product_ids=[*lines, product_id])
-    product, _ = _line_check(lines=lines, products=products, product_id=product_id, quantity=quantity, mode=mode)
-    assert token is not None
-    stale = [pid for pid in lines if not _is_live(products.get(pid))]
-    # The script re-checks stock and the line limit against the hash at write time, so
-    # concurrent writes to one cart cannot together pass either limit.
-    result, before = await anonymous.aline_write(
-        token=token,
-        product_id=product_id,
-        quantity=quantity,
-        mode=mode,
-        max_quantity=product.stock_quantity,
-        drop=stale,
+    write = _AnonymousLineWrite.check(
+        token=token, lines=lines, products=products, product_id=product_id, quantity=quantity, mode=mode
     )
-    if result == anonymous.OVER_MAX_QUANTITY:
-        raise _insufficient_stock(product=product, requested=before + quantity if mode == MODE_ADD else quantity)
-    if result == anonymous.CART_FULL:
-        raise _cart_full()
-    if result == anonymous.NOT_IN_CART:
-        raise _not_in_cart()
-    # Stale lines (already dropped by the script) come out of the build as notices, as on a read.
-    view, _ = cart_view_build(lines={**lines, product_id: result}, products=products, cart_token=token)
-    return view
+    return write.outcome(*await anonymous.aline_write(**write.script_arguments()))
+
+
+def _anonymous_line_write_sync(*, cart_token: str | None, product_id: UUID, quantity: int, mode: str) -> CartView:
+    token = _usable_token(cart_token)
+    lines = anonymous.lines_read(token=token) if token else {}
+    products = products_by_id(product_ids=[*lines, product_id])
+    write = _AnonymousLineWrite.check(
+        token=token, lines=lines, products=products, product_id=product_id, quantity=quantity, mode=mode
+    )
+    return write.outcome(*anonymous.line_write(**write.script_arguments()))
 
 
 async def anonymous_cart_item_add(*, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
@@ -154,9 +207,8 @@ async def anonymous_cart_item_update(*, cart_token: str | None, product_id: UUID
 
 
 async def anonymous_cart_item_remove(*, cart_token: str | None, product_id: UUID) -> None:
-    if anonymous.token_is_valid(cart_token):
-        assert cart_token is not None
-        await anonymous.alines_remove(token=cart_token, product_ids=[product_id])
+    if token := _usable_token(cart_token):
+        await anonymous.alines_remove(token=token, product_ids=[product_id])
 
 
 def cart_item_add(*, user: User | None, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
@@ -167,22 +219,22 @@ def cart_item_add(*, user: User | None, cart_token: str | None, product_id: UUID
     """
     if user is not None:
         return _user_line_write(user=user, product_id=product_id, quantity=quantity, mode=MODE_ADD)
-    return async_to_sync(anonymous_cart_item_add)(cart_token=cart_token, product_id=product_id, quantity=quantity)
+    return _anonymous_line_write_sync(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_ADD)
 
 
 def cart_item_update(*, user: User | None, cart_token: str | None, product_id: UUID, quantity: int) -> CartView:
     """Set the quantity of a line already in the cart."""
     if user is not None:
         return _user_line_write(user=user, product_id=product_id, quantity=quantity, mode=MODE_SET)
-    return async_to_sync(anonymous_cart_item_update)(cart_token=cart_token, product_id=product_id, quantity=quantity)
+    return _anonymous_line_write_sync(cart_token=cart_token, product_id=product_id, quantity=quantity, mode=MODE_SET)
 
 
 def cart_item_remove(*, user: User | None, cart_token: str | None, product_id: UUID) -> None:
     """Remove a line; removing a line that is not there is a no-op (DELETE is idempotent)."""
     if user is not None:
         CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
-        return
-    async_to_sync(anonymous_cart_item_remove)(cart_token=cart_token, product_id=product_id)
+    elif token := _usable_token(cart_token):
+        anonymous.lines_remove(token=token, product_ids=[product_id])
 
 
 def _merge_lines(*, cart: Cart, user: User, taken: Mapping[UUID, int]) -> CartMergeResult:

@@ -22,6 +22,7 @@ from carts.api.serializers import (
     CartMergeSerializer,
     CartSerializer,
     cart_data,
+    cart_merge_data,
 )
 from carts.types import CartView
 from core.errors import ServiceUnavailableError
@@ -202,7 +203,7 @@ class CartMergeView(APIView):
 
         def run() -> Response:
             result = services.cart_merge(user=user, cart_token=serializer.validated_data["cart_token"])
-            return Response(CartMergeSerializer(result).data)
+            return Response(cart_merge_data(result))
 
         return idempotent_response(request, required=False, run=run)
 
@@ -218,4 +219,4 @@ def cart_merge_at_login(*, user: User, cart_token: str) -> dict[str, Any] | None
     except ServiceUnavailableError:
         logger.warning("Cart store unavailable: guest cart not merged at login for user %s", user.pk)
         return None
-    return dict(CartMergeSerializer(result).data)
+    return cart_merge_data(result)
