@@ -20,7 +20,10 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
+        return self.page_size_clean(request.query_params.get(self.page_size_query_param))
+
+    def page_size_clean(self, raw: str | None) -> int:
+        """The page size asked for (the default when absent, clamped to the maximum); anything else a 400."""
         if raw is None:
             return self.page_size
         # Any number of digits is valid (and clamped); only short ones are converted.

@@ -1,4 +1,4 @@
-from types import SimpleNamespace
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import InvalidPage, Paginator
@@ -10,6 +10,18 @@ from rest_framework.request import Request
 from api.pagination import StandardPagination
 
 
+class CountedPaginator(Paginator):
+    """A Paginator given its count, which the caller ran with the async ORM (Paginator would run its own)."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 class AsyncPagination(StandardPagination):
     """StandardPagination whose page is fetched with the async ORM: one COUNT (known up front) + one SELECT."""
 
@@ -18,13 +30,10 @@ class AsyncPagination(StandardPagination):
         return self.page_number_clean(params.get(self.page_query_param))
 
     def page_size_for(self, params: QueryDict) -> int:
-        return int(self.get_page_size(SimpleNamespace(query_params=params)) or self.page_size)  # type: ignore[arg-type]
+        return self.page_size_clean(params.get(self.page_size_query_param))
 
     async def apaginate(self, queryset: QuerySet[Any], request: Request, *, count: int) -> list[Any]:
-        page_size = self.get_page_size(request) or self.page_size
-        paginator = Paginator(queryset, page_size)
-        # Paginator would run its own COUNT; the caller already knows it.
-        paginator.__dict__["count"] = count
+        paginator = CountedPaginator(queryset, self.get_page_size(request), count=count)
         number = self.page_number(request.query_params)
         if number in self.last_page_strings:
             number = str(paginator.num_pages)

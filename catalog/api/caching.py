@@ -1,0 +1,262 @@
+"""The cache protocol of the public catalog reads, in one place: views declare what they serve, this base caches it.
+
+A view built on :class:`CachedReadViewSet` declares
+- ``cache_resource``: the name its keys live under (``products``, ``categories``);
+- ``list_query(params, staff=...)``: the validated query of a list page (400 on a bad value) as a
+  :class:`PageQuery`: the rows, the filters that key the page, and an optional fallback for an empty result;
+- ``detail_get(pk, staff=...)``: the object of a detail page, or None (404);
+- ``detail_scope(pk)``: the generation a detail belongs to (default: the lists' namespace);
+- ``cache_raw_query = True`` to also key list pages by the query string as sent, so a hit skips validating it;
+
+and routes ``alist``/``aretrieve`` to :meth:`CachedReadViewSet.cached_list` / :meth:`CachedReadViewSet.cached_detail`.
+
+What this base does with that, for every such view:
+- Bodies are rendered once to JSON bytes and kept by ``catalog.cache`` (generations, single flight, fail-open).
+- Public reads (anonymous visitors and customers) share one cache. Managers and admins also see inactive
+  products, so their reads always come from the database and never populate the shared entries.
+- Responses say ``X-Cache: HIT|MISS`` and ``Vary: Authorization``; details carry an ``ETag`` and answer a
+  matching ``If-None-Match`` with 304 and no body; the browsable API renders the stored JSON.
+- Anonymous JSON GETs that hit are answered before authentication, permissions and throttling (one Redis round
+  trip, less than the throttle's own bookkeeping); misses, signed-in users and the browsable API take the normal
+  DRF path, which throttles.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID
+
+from adrf.viewsets import GenericViewSet
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.views import has_credentials
+from catalog.api.pagination import AsyncPagination
+from catalog.cache import (
+    LIST_NAMESPACE,
+    CachedBody,
+    cached_alias_store,
+    cached_body,
+    cached_peek,
+    detail_key,
+    etag_for,
+    list_key,
+    raw_list_key,
+)
+
+_renderer = JSONRenderer()
+
+# The response headers and the request header of the protocol, as the views' schemas document them.
+X_CACHE = OpenApiParameter(
+    "X-Cache",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    enum=["HIT", "MISS"],
+    description="Whether the body came from the cache.",
+)
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 304], description="Send back as If-None-Match."
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The `ETag` of a copy you hold: 304 with no body while it is current.",
+)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A validated list query: ``queryset`` is filtered and ordered but not evaluated."""
+
+    queryset: QuerySet[Any]
+    # The validated, normalised filters: with the page, page size and origin they key the cached page.
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    # Evaluated instead when ``queryset`` finds nothing (e.g. a fuzzy search after an empty full-text one).
+    fallback: QuerySet[Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """Where the public cache keeps one response."""
+
+    scope: str
+    key: str
+    with_etag: bool
+
+
+def _is_staff_reader(request: Request) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and getattr(user, "is_manager_or_admin", False))
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+class CachedReadViewSet(GenericViewSet):
+    """Cached async reads (``cached_list``, ``cached_detail``) of what a subclass declares (see the module)."""
+
+    pagination_class = AsyncPagination
+    # adrf recomputes this classproperty on every request by scanning every attribute of the class
+    # (about 0.5 ms); these viewsets always have async reads, so the answer is fixed.
+    view_is_async = True
+
+    cache_resource: ClassVar[str]
+    cache_raw_query: ClassVar[bool] = False
+
+    # What a view declares.
+
+    def list_query(self, params: QueryDict, *, staff: bool) -> PageQuery:
+        raise NotImplementedError
+
+    async def detail_get(self, pk: UUID, *, staff: bool) -> Model | None:
+        raise NotImplementedError
+
+    def detail_scope(self, pk: UUID) -> str:
+        return LIST_NAMESPACE
+
+    # The reads.
+
+    async def cached_list(self, request: Request) -> HttpResponseBase:
+        staff = _is_staff_reader(request)
+        query = self.list_query(request.query_params, staff=staff)
+        origin = request.build_absolute_uri("/")
+        entry = self._list_entry(request.query_params, origin, query)
+        cached = await self._read(request, entry, staff=staff, compute=lambda: self._page_body(query, request))
+        if self.cache_raw_query and not staff:
+            await cached_alias_store(key=self._raw_key(request.query_params, origin), cached=cached)
+        return self._respond(request, cached, with_etag=False)
+
+    async def cached_detail(self, request: Request, pk: UUID) -> HttpResponseBase:
+        staff = _is_staff_reader(request)
+
+        async def compute() -> bytes:
+            instance = await self.detail_get(pk, staff=staff)
+            if instance is None:
+                raise NotFound()
+            return _renderer.render(self._serializer_class()(instance).data)
+
+        cached = await self._read(request, self._detail_entry(pk), staff=staff, compute=compute)
+        return self._respond(request, cached, with_etag=True)
+
+    async def async_dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (
+            request.method in ("GET", "HEAD")
+            and not has_credentials(request)
+            and "text/html" not in request.headers.get("Accept", "")
+        ):
+            hit = await self._anonymous_hit(request, kwargs)
+            if hit is not None:
+                return hit
+        return await super().async_dispatch(request, *args, **kwargs)
+
+    # The protocol.
+
+    async def _anonymous_hit(self, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponseBase | None:
+        """The cached public response to an anonymous JSON GET, or None to take the normal path."""
+        action = self.action_map.get("get")
+        if action == "aretrieve":
+            entry = self._detail_entry(kwargs["pk"])
+        elif action == "alist":
+            # Only list pages carry absolute next/previous links; a detail needs no origin.
+            origin = request.build_absolute_uri("/")
+            if self.cache_raw_query:
+                cached = await cached_peek(scope=LIST_NAMESPACE, key=self._raw_key(request.GET, origin))
+                if cached is not None:
+                    return self._hit_response(request, cached, with_etag=False)
+            try:
+                entry = self._list_entry(request.GET, origin, self.list_query(request.GET, staff=False))
+            except ValidationError:
+                # An invalid filter, page or page_size: the DRF path answers the 400 in the envelope.
+                return None
+        else:
+            return None
+        cached = await cached_peek(scope=entry.scope, key=entry.key)
+        if cached is None:
+            return None
+        return self._hit_response(request, cached, with_etag=entry.with_etag)
+
+    def _list_entry(self, params: QueryDict, origin: str, query: PageQuery) -> _Entry:
+        pagination = self._pagination()
+        parts = [(name, _canonical(value)) for name, value in query.filters.items()]
+        parts += [
+            ("page", pagination.page_number(params)),
+            ("page_size", str(pagination.page_size_for(params))),
+            # next/previous links are absolute URLs.
+            ("origin", origin),
+        ]
+        return _Entry(LIST_NAMESPACE, list_key(parts, resource=self.cache_resource), with_etag=False)
+
+    def _detail_entry(self, pk: UUID) -> _Entry:
+        return _Entry(self.detail_scope(pk), detail_key(resource=self.cache_resource, pk=pk), with_etag=True)
+
+    def _raw_key(self, params: QueryDict, origin: str) -> str:
+        """The key of a list page by its query string as sent, checked before validating it."""
+        return raw_list_key(params.lists(), origin=origin, resource=self.cache_resource)
+
+    async def _read(
+        self, request: Request, entry: _Entry, *, staff: bool, compute: Callable[[], Awaitable[bytes]]
+    ) -> CachedBody:
+        if staff:
+            body = await compute()
+            return CachedBody(body, etag_for(body), hit=False)
+        return await cached_body(scope=entry.scope, key=entry.key, compute=compute)
+
+    async def _page_body(self, query: PageQuery, request: Request) -> bytes:
+        pagination = self._pagination()
+        queryset = query.queryset
+        count = await queryset.acount()
+        if count == 0 and query.fallback is not None:
+            queryset = query.fallback
+            count = await queryset.acount()
+        rows = await pagination.apaginate(queryset, request, count=count)
+        return _renderer.render(pagination.page_data(self._serializer_class()(rows, many=True).data))
+
+    def _hit_response(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:
+        response = self._respond(request, cached, with_etag=with_etag)
+        response["Allow"] = ", ".join(self.allowed_methods)
+        response["Vary"] = "Accept, Authorization"
+        return response
+
+    def _respond(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:
+        headers = {"X-Cache": "HIT" if cached.hit else "MISS", "Vary": "Authorization"}
+        if with_etag:
+            headers["ETag"] = cached.etag
+            if cached.etag in request.headers.get("If-None-Match", ""):
+                response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+                for name, value in headers.items():
+                    response[name] = value
+                return response
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format != "json":
+            # Browsable API: render the stored JSON through the negotiated renderer.
+            return Response(json.loads(cached.body), headers=headers)
+        response = HttpResponse(cached.body, content_type="application/json")
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    def _pagination(self) -> AsyncPagination:
+        paginator = self.paginator
+        assert isinstance(paginator, AsyncPagination)
+        return paginator
+
+    def _serializer_class(self) -> Any:
+        # Rendered without a request: cached bodies must not depend on who asked (media URLs stay paths).
+        return self.serializer_class
