@@ -1,7 +1,5 @@
 """The project's OpenAPI generator: drf-standardized-errors' error responses, adjusted to what the API sends.
 
-- adrf names async viewset actions alist/aretrieve/...; they are mapped back so lists are documented as
-  paginated lists with their filters and operation ids do not collide.
 - Error bodies: the generated per-field validation schema enumerates field names and codes, but the API also
   answers ``unknown_field`` for any extra key, list indexes in ``attr`` (``items.0.quantity``) and domain codes
   such as ``order_not_found`` (404) or ``invalid_token`` (400). 400, 401, 404 and 413 are documented as the
@@ -11,10 +9,18 @@
 - Requests the API refuses for a reason the generic schema does not state are stated: non-empty lists
   (``minItems``), non-blank text (``pattern: \\S``) and the one decimal spelling accepted. These use
   drf-spectacular's extension classes; document-wide rules live in ``api.schema_hooks``.
+- A PATCH that a view validates whole (``patch_is_partial = False``) keeps its required fields and its name.
+
+All of it goes through documented extension points: drf-standardized-errors' settings (``ALLOWED_ERROR_STATUS_CODES``,
+``ERROR_SCHEMAS``), drf-spectacular's extension classes (each starting from the default mapping, as the extension
+base classes themselves do), postprocessing hooks, and the public ``get_description``. No private method of an
+AutoSchema is overridden (tests/api/test_schema_extension_points.py).
 """
 
+import copy
 from typing import Any
 
+from django.urls import Resolver404, resolve
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
@@ -25,14 +31,6 @@ from rest_framework_simplejwt.views import TokenViewBase
 
 from api.serializers import StrictFieldsMixin, decimal_pattern
 
-_ASYNC_ACTIONS = {
-    "alist": "list",
-    "aretrieve": "retrieve",
-    "acreate": "create",
-    "aupdate": "update",
-    "apartial_update": "partial_update",
-    "adestroy": "destroy",
-}
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -96,41 +94,92 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         # Docstrings are written for maintainers; what clients read is given with ``extend_schema(description=…)``.
         return ""
 
-    def _is_list_view(self, serializer: Any = None) -> bool:
-        action = getattr(self.view, "action", None)
-        if action in _ASYNC_ACTIONS:
-            self.view.action = _ASYNC_ACTIONS[action]
-        return super()._is_list_view(serializer)
 
-    def _get_allowed_error_status_codes(self) -> list[str]:
-        return [*super()._get_allowed_error_status_codes(), "413"]
+# Marks a PATCH body documented whole (see StrictSerializerSchema); ``whole_body_patches`` removes the mark.
+WHOLE_BODY_PATCH = "x-whole-body-patch"
 
-    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
-        if status_code == "413" and self.method not in _BODY_METHODS:
-            return False
-        return super()._should_add_error_response(responses, status_code)
 
-    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
-        if self.method == "PATCH" and getattr(self.view, "patch_is_partial", True) is False:
-            # drf-spectacular documents every PATCH body as partial (all fields optional); a view that validates
-            # the whole body on PATCH says so with ``patch_is_partial = False`` and keeps its required fields.
-            self.method = "PUT"
-            try:
-                return super()._get_request_for_media_type(serializer, direction)
-            finally:
-                self.method = "PATCH"
-        return super()._get_request_for_media_type(serializer, direction)
+def whole_body_patches(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A PATCH body validated whole is named like the whole body (``X``, not drf-spectacular's ``PatchedX``)."""
+    schemas: dict[str, Any] = result.get("components", {}).get("schemas", {})
+    renamed = {
+        f"#/components/schemas/{name}": name.removeprefix("Patched")
+        for name, schema in schemas.items()
+        if schema.pop(WHOLE_BODY_PATCH, False)
+    }
+    if not renamed:
+        return result
+    for ref, name in renamed.items():
+        schemas[name] = schemas.pop(ref.rsplit("/", 1)[1])
+    # Components are in name order, as drf-spectacular builds them.
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    _rename_refs(result.get("paths", {}), {ref: f"#/components/schemas/{name}" for ref, name in renamed.items()})
+    return result
 
-    def _should_add_http401_error_response(self) -> bool:
-        # simplejwt's token views check the credentials or the refresh token in the body: a wrong one is a 401.
-        return isinstance(self.view, TokenViewBase) or super()._should_add_http401_error_response()
 
-    def _get_error_response_serializer(self, status_code: str) -> Any:
-        if status_code == "400":
-            return ERROR_400
-        if status_code in ("401", "404", "413"):
-            return ApiClientErrorResponseSerializer
-        return super()._get_error_response_serializer(status_code)
+def _rename_refs(node: Any, refs: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and value in refs:
+                node[key] = refs[value]
+            else:
+                _rename_refs(value, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_refs(value, refs)
+
+
+def error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """The error responses drf-standardized-errors' settings cannot narrow on their own (a postprocessing hook).
+
+    Its ``ALLOWED_ERROR_STATUS_CODES`` adds 413 to every operation; only operations that take a body can send one.
+    simplejwt's token views authenticate nobody (the credentials or the refresh token are in the body), so no
+    401 is generated for them, yet a wrong credential or token is a 401: it is listed after the 400.
+    """
+    paths: dict[str, Any] = result.get("paths", {})
+    # The 401 the package generates for authenticated operations (same envelope, same examples).
+    generated_401 = {"application/json": {"schema": {"$ref": f"#/components/schemas/{_CLIENT_ERROR}"}}}
+    unauthorized = next(
+        (
+            response
+            for item in paths.values()
+            for operation in item.values()
+            if (response := operation.get("responses", {}).get("401"))
+            and response.get("description") == ""
+            and {media: {"schema": content.get("schema")} for media, content in response["content"].items()}
+            == generated_401
+        ),
+        None,
+    )
+    for path, item in paths.items():
+        token_view = _is_token_view(path)
+        for method, operation in item.items():
+            responses: dict[str, Any] = operation.get("responses", {})
+            if method.upper() not in _BODY_METHODS:
+                responses.pop("413", None)
+            if token_view and unauthorized is not None and "401" not in responses:
+                codes = list(responses)
+                at = codes.index("400") + 1 if "400" in codes else 0
+                operation["responses"] = {
+                    **{code: responses[code] for code in codes[:at]},
+                    "401": copy.deepcopy(unauthorized),
+                    **{code: responses[code] for code in codes[at:]},
+                }
+    return result
+
+
+_CLIENT_ERROR = "ApiClientErrorResponse"
+
+
+def _is_token_view(path: str) -> bool:
+    if "{" in path:
+        return False
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return False
+    view_class = getattr(view, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, TokenViewBase)
 
 
 # Field- and serializer-level refinements, through drf-spectacular's extension classes (registered on definition).
@@ -192,7 +241,22 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
     match_subclasses = True
 
     def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        serializer = self.target
+        whole_patch = (
+            direction == "request"
+            and auto_schema.method == "PATCH"
+            and getattr(auto_schema.view, "patch_is_partial", True) is False
+            and getattr(serializer, "partial", False)
+        )
+        if whole_patch:
+            # drf-spectacular documents every PATCH body as partial (all fields optional); a view that validates the
+            # whole body on PATCH says so with ``patch_is_partial = False`` and keeps its required fields. The
+            # component is named like the whole body by ``whole_body_patches``.
+            serializer = copy.copy(force_instance(serializer))
+            serializer.partial = False
+        schema = auto_schema._map_serializer(serializer, direction, bypass_extensions=True)
+        if whole_patch:
+            schema[WHOLE_BODY_PATCH] = True
         if direction != "request":
             return schema
         properties = schema.get("properties", {})

@@ -8,7 +8,7 @@ A view built on :class:`CachedReadViewSet` declares
 - ``detail_scope(pk)``: the generation a detail belongs to (default: the lists' namespace);
 - ``cache_raw_query = True`` to also key list pages by the query string as sent, so a hit skips validating it;
 
-and routes ``alist``/``aretrieve`` to :meth:`CachedReadViewSet.cached_list` / :meth:`CachedReadViewSet.cached_detail`.
+and routes ``list``/``retrieve`` to :meth:`CachedReadViewSet.cached_list` / :meth:`CachedReadViewSet.cached_detail`.
 
 What this base does with that, for every such view:
 - Bodies are rendered once to JSON bytes and kept by ``catalog.cache`` (generations, single flight, fail-open).
@@ -171,9 +171,9 @@ class CachedReadViewSet(GenericViewSet):
     async def _anonymous_hit(self, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponseBase | None:
         """The cached public response to an anonymous JSON GET, or None to take the normal path."""
         action = self.action_map.get("get")
-        if action == "aretrieve":
+        if action == "retrieve":
             entry = self._detail_entry(kwargs["pk"])
-        elif action == "alist":
+        elif action == "list":
             # Only list pages carry absolute next/previous links; a detail needs no origin.
             origin = request.build_absolute_uri("/")
             if self.cache_raw_query:

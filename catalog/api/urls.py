@@ -3,18 +3,18 @@ from rest_framework.parsers import MultiPartParser
 
 from catalog.api.views import CategoryViewSet, ProductViewSet
 
-# Explicit routes: the async reads are adrf actions (alist/aretrieve), the writes plain sync actions.
+# Explicit routes: the reads (list, retrieve) are coroutines, the writes plain sync actions.
 urlpatterns: list[URLPattern] = [
-    path("categories/", CategoryViewSet.as_view({"get": "alist", "post": "create"}), name="category-list"),
+    path("categories/", CategoryViewSet.as_view({"get": "list", "post": "create"}), name="category-list"),
     path(
         "categories/<uuid:pk>/",
-        CategoryViewSet.as_view({"get": "aretrieve", "patch": "partial_update", "delete": "destroy"}),
+        CategoryViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="category-detail",
     ),
-    path("products/", ProductViewSet.as_view({"get": "alist", "post": "create"}), name="product-list"),
+    path("products/", ProductViewSet.as_view({"get": "list", "post": "create"}), name="product-list"),
     path(
         "products/<uuid:pk>/",
-        ProductViewSet.as_view({"get": "aretrieve", "patch": "partial_update", "delete": "destroy"}),
+        ProductViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
         name="product-detail",
     ),
     path(

@@ -107,7 +107,7 @@ class ProductViewSet(CatalogViewSet):
         parameters=[*_PRODUCT_LIST_PARAMETERS, X_CACHE],
         responses={200: ProductSerializer(many=True), 400: ValidationErrorResponseSerializer},
     )
-    async def alist(self, request: Request) -> HttpResponseBase:
+    async def list(self, request: Request) -> HttpResponseBase:
         return await self.cached_list(request)
 
     @extend_schema(
@@ -115,7 +115,7 @@ class ProductViewSet(CatalogViewSet):
         parameters=[X_CACHE, ETAG, IF_NONE_MATCH],
         responses={200: ProductSerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
     )
-    async def aretrieve(self, request: Request, pk: UUID) -> HttpResponseBase:
+    async def retrieve(self, request: Request, pk: UUID) -> HttpResponseBase:
         return await self.cached_detail(request, pk)
 
     @extend_schema(summary="Create a product", request=ProductWriteSerializer, responses={201: ProductSerializer})
@@ -174,7 +174,7 @@ class CategoryViewSet(CatalogViewSet):
         return await selectors.category_get(category_id=pk)
 
     @extend_schema(summary="List categories", parameters=[X_CACHE], responses={200: CategorySerializer(many=True)})
-    async def alist(self, request: Request) -> HttpResponseBase:
+    async def list(self, request: Request) -> HttpResponseBase:
         return await self.cached_list(request)
 
     @extend_schema(
@@ -182,7 +182,7 @@ class CategoryViewSet(CatalogViewSet):
         parameters=[X_CACHE, ETAG, IF_NONE_MATCH],
         responses={200: CategorySerializer, 304: OpenApiResponse(description="Not modified (If-None-Match)")},
     )
-    async def aretrieve(self, request: Request, pk: UUID) -> HttpResponseBase:
+    async def retrieve(self, request: Request, pk: UUID) -> HttpResponseBase:
         return await self.cached_detail(request, pk)
 
     @extend_schema(summary="Create a category", request=CategoryWriteSerializer, responses={201: CategorySerializer})

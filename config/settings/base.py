@@ -327,6 +327,15 @@ THROTTLE_CACHE_ALIAS = "throttle"
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "api.errors.ExceptionHandler",
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # The schema's error responses: the package's codes plus 413 (a body over the size limit; narrowed to the
+    # operations that take a body by api.schema.error_responses), in the envelopes the API sends (api.schema).
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "415", "429", "500", "413"],
+    "ERROR_SCHEMAS": {
+        "400": "api.schema.ERROR_400",
+        "401": "api.schema.ApiClientErrorResponseSerializer",
+        "404": "api.schema.ApiClientErrorResponseSerializer",
+        "413": "api.schema.ApiClientErrorResponseSerializer",
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -350,7 +359,10 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
     },
     "POSTPROCESSING_HOOKS": [
+        "api.schema.error_responses",
+        # Rebuilds the components from drf-spectacular's registry: renaming them comes after.
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "api.schema.whole_body_patches",
         "api.schema_hooks.postprocess_schema",
     ],
     # Swagger UI and ReDoc come from our own static files (drf-spectacular-sidecar), never from a CDN.
