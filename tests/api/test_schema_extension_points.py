@@ -98,6 +98,7 @@ def test_error_envelopes_come_from_the_settings(schema: dict[str, Any]) -> None:
     assert responses["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ApiErrorResponse400"
     }
-    assert _operation(schema, "/api/v1/products/{id}/", "get")["responses"]["404"]["content"]["application/json"][
-        "schema"
-    ] == envelope
+    assert (
+        _operation(schema, "/api/v1/products/{id}/", "get")["responses"]["404"]["content"]["application/json"]["schema"]
+        == envelope
+    )
