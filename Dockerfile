@@ -20,7 +20,8 @@ RUN pip install --no-cache-dir /wheels/* && rm -rf /wheels
 WORKDIR /app
 COPY --chown=app:app . .
 RUN mkdir -p /app/media /app/staticfiles && chown -R app:app /app/media /app/staticfiles \
-    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+    && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=localhost PUBLIC_ORIGIN=http://build.invalid \
+       python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

@@ -31,17 +31,26 @@ print(json.dumps({
 """
 
 
-def _probe(settings_module: str, **env: str) -> dict[str, object]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "STATIC_", "MEDIA_"))}
-    output = subprocess.run(
+def _run_probe(settings_module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "STATIC_", "MEDIA_")) and key != "PUBLIC_ORIGIN"
+    }
+    return subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": settings_module, **env},
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    return dict(json.loads(output.splitlines()[-1]))
+        check=False,
+    )
+
+
+def _probe(settings_module: str, **env: str) -> dict[str, object]:
+    result = _run_probe(settings_module, **env)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout.splitlines()[-1]))
 
 
 def test_a_bucket_name_selects_the_s3_backend_with_plain_public_urls() -> None:
@@ -85,3 +94,28 @@ def test_production_serves_the_hashed_compressed_manifest_and_leaves_media_to_th
     assert probe["media_serve"] is False
     assert probe["media_route"] is None
     assert probe["url"] == "https://shop.example.com/media/products/thumbnails/x/small.jpg"
+
+
+PRODUCTION = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "shop.example.com"}
+
+
+def test_production_without_a_public_origin_or_a_bucket_refuses_to_start() -> None:
+    result = _run_probe("config.settings.production", **PRODUCTION)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set PUBLIC_ORIGIN" in result.stderr
+    assert "AWS_STORAGE_BUCKET_NAME" in result.stderr
+
+
+def test_production_with_a_bucket_needs_no_public_origin() -> None:
+    probe = _probe(
+        "config.settings.production",
+        **PRODUCTION,
+        AWS_STORAGE_BUCKET_NAME="shop-media",
+        AWS_S3_CUSTOM_DOMAIN="media.shop.example.com",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+    )
+
+    assert probe["media"] == "storages.backends.s3.S3Storage"
+    assert probe["url"] == "https://media.shop.example.com/media/products/thumbnails/x/small.jpg"

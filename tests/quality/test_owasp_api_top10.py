@@ -569,6 +569,7 @@ def production_probe() -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "probe-" + uuid.uuid4().hex * 2,
         "DJANGO_ALLOWED_HOSTS": "testserver,shop.example",
+        "PUBLIC_ORIGIN": "https://shop.example",
         "DJANGO_DEBUG": "true",  # production must ignore it
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop"),
     }
