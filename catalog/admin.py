@@ -59,7 +59,7 @@ class TreeChangeList(ChangeList):
 class CategoryAdminForm(forms.ModelForm[Category]):
     class Meta:
         model = Category
-        fields = ("name", "slug", "parent")
+        fields = ("name", "slug", "parent", "is_active")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -76,7 +76,8 @@ class CategoryAdminForm(forms.ModelForm[Category]):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
     form = CategoryAdminForm
-    list_display = ("indented_name", "slug", "parent")
+    list_display = ("indented_name", "slug", "parent", "is_active")
+    list_filter = ("is_active",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
@@ -93,7 +94,7 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
         return f"{'— ' * getattr(obj, 'depth', 0)}{obj.name}"
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        data = {name: form.cleaned_data[name] for name in ("name", "slug", "parent")}
+        data = {name: form.cleaned_data[name] for name in ("name", "slug", "parent", "is_active")}
         saved = services.category_update(category_id=obj.pk, data=data) if change else services.category_create(**data)
         obj.pk = saved.pk
 

@@ -12,6 +12,8 @@ class Category(BaseModel):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # A hidden category is left out of the public category list and detail (its products stay as they are).
+    is_active = models.BooleanField(default=True)
 
     class Meta:
         db_table = "categories"

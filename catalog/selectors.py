@@ -72,7 +72,8 @@ def product_search(*, params: QueryDict, include_inactive: bool) -> ProductSearc
 
 
 def category_queryset() -> QuerySet[Category]:
-    return Category.objects.order_by("name", "id")
+    """The public category list: hidden categories (``is_active=False``) are left out."""
+    return Category.objects.filter(is_active=True).order_by("name", "id")
 
 
 async def category_get(*, category_id: UUID) -> Category | None:

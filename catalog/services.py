@@ -56,12 +56,12 @@ def _check_sibling_slug(*, slug: str, parent: Category | None, exclude_id: UUID 
         raise _slug_taken()
 
 
-def category_create(*, name: str, parent: Category | None = None, slug: str = "") -> Category:
+def category_create(*, name: str, parent: Category | None = None, slug: str = "", is_active: bool = True) -> Category:
     slug = slug or slugify(name)[:140] or "category"
     try:
         with transaction.atomic():
             _check_sibling_slug(slug=slug, parent=parent)
-            category = Category.objects.create(name=name, slug=slug, parent=parent)
+            category = Category.objects.create(name=name, slug=slug, parent=parent, is_active=is_active)
             catalog_cache_invalidate()
     except IntegrityError as exc:
         raise _slug_taken() from exc
@@ -82,7 +82,7 @@ def category_update(*, category_id: UUID, data: Mapping[str, Any]) -> Category:
             category = Category.objects.select_for_update().filter(pk=category_id).first()
             if category is None:
                 raise NotFoundError()
-            for field in ("name", "slug", "parent"):
+            for field in ("name", "slug", "parent", "is_active"):
                 if field in data:
                     setattr(category, field, data[field])
             # A blank slug means "derive it from the name", as on create; an empty slug is never stored.
@@ -120,6 +120,20 @@ def category_delete(*, category_id: UUID) -> None:
     except (ProtectedError, IntegrityError) as exc:
         # A product or child was added between the check and the delete.
         raise _category_in_use() from exc
+
+
+def category_retire(*, category_id: UUID) -> bool:
+    """Take a category out of the public catalog: deleted when empty, hidden when products or subcategories remain.
+
+    Returns True when it was deleted, False when it was hidden.
+    """
+    try:
+        category_delete(category_id=category_id)
+    except CategoryInUseError:
+        Category.objects.filter(pk=category_id).update(is_active=False)
+        catalog_cache_invalidate()
+        return False
+    return True
 
 
 # --- products ----------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ CREATE TABLE public.carts (
 CREATE TABLE public.categories (
     created_at timestamp with time zone NOT NULL,
     id uuid NOT NULL,
+    is_active boolean NOT NULL,
     name character varying(120) NOT NULL,
     parent_id uuid,
     slug character varying(140) NOT NULL,

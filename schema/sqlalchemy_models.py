@@ -169,6 +169,7 @@ categories = Table(
     metadata,
     Column("created_at", TIMESTAMP(timezone=True), nullable=False),
     Column("id", UUID(), nullable=False),
+    Column("is_active", BOOLEAN(), nullable=False),
     Column("name", VARCHAR(length=120), nullable=False),
     Column("parent_id", UUID()),
     Column("slug", VARCHAR(length=140), nullable=False),

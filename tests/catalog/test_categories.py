@@ -3,6 +3,7 @@ from typing import Any
 import pytest
 
 from catalog.models import Category
+from catalog.services import category_retire
 from tests.catalog.conftest import CATEGORIES
 from tests.factories import CategoryFactory, ProductFactory
 
@@ -120,3 +121,32 @@ def test_unknown_category_is_404(api_client: Any, manager_client: Any) -> None:
     assert api_client.get(url).status_code == 404
     assert manager_client.patch(url, {"name": "x"}, format="json").status_code == 404
     assert manager_client.delete(url).status_code == 404
+
+
+def test_hidden_categories_are_left_out_of_the_public_list_and_detail(api_client: Any) -> None:
+    shown = CategoryFactory.create(name="Shown")
+    api_client.get(CATEGORIES)  # cached before the other one is hidden
+    hidden = CategoryFactory.create(name="Hidden")
+    ProductFactory.create(category=hidden)
+    assert category_retire(category_id=hidden.pk) is False  # kept for its product, hidden
+
+    body = api_client.get(CATEGORIES).json()
+
+    assert [c["id"] for c in body["results"]] == [str(shown.pk)]
+    assert api_client.get(_url(hidden)).status_code == 404
+
+
+def test_retiring_a_category_deletes_it_when_empty_and_hides_it_otherwise() -> None:
+    empty = CategoryFactory.create()
+    with_product = CategoryFactory.create()
+    ProductFactory.create(category=with_product)
+    with_child = CategoryFactory.create()
+    CategoryFactory.create(parent=with_child)
+
+    assert category_retire(category_id=empty.pk) is True
+    assert category_retire(category_id=with_product.pk) is False
+    assert category_retire(category_id=with_child.pk) is False
+
+    assert not Category.objects.filter(pk=empty.pk).exists()
+    hidden = set(Category.objects.filter(is_active=False).values_list("pk", flat=True))
+    assert hidden == {with_product.pk, with_child.pk}

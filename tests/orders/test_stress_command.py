@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from catalog.models import Product
+from catalog.models import Category, Product
 from orders.management.commands.stress_orders import stress_run
 from tests.quality.live_server import LiveServer, live_server
 from tests.support import worker_port
@@ -38,6 +38,12 @@ def _public_names() -> list[str]:
     return [product["name"] for product in response.json()["results"]]
 
 
+def _public_category_names() -> list[str]:
+    response = APIClient().get("/api/v1/categories/")
+    assert response.status_code == 200
+    return [category["name"] for category in response.json()["results"]]
+
+
 def test_sold_stress_products_are_hidden_after_the_run(server: LiveServer) -> None:
     report = stress_run(
         url=server.url,
@@ -58,6 +64,9 @@ def test_sold_stress_products_are_hidden_after_the_run(server: LiveServer) -> No
     assert stress.count() == 1
     assert not stress.filter(is_active=True).exists()  # orders keep it; the catalog no longer shows it
     assert not any(name.startswith("Stress item") for name in _public_names())
+    # Its category stays (the kept product needs it) but hidden.
+    assert Category.objects.filter(slug="stress-test", is_active=False).exists()
+    assert "Stress test" not in _public_category_names()
 
 
 def test_unsold_stress_products_are_deleted_after_the_run(server: LiveServer) -> None:
@@ -76,3 +85,5 @@ def test_unsold_stress_products_are_deleted_after_the_run(server: LiveServer) ->
 
     assert report.counts["409"] == 3
     assert not Product.objects.filter(slug__startswith="stress-").exists()
+    assert not Category.objects.filter(slug="stress-test").exists()  # empty after the run: deleted
+    assert "Stress test" not in _public_category_names()

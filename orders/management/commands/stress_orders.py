@@ -8,7 +8,9 @@ product and reads the deadlock counter of ``pg_stat_database``.
 
 Nothing is prepared unless the server answers first (``cannot connect to <url>`` otherwise), and the stress
 products are taken out of the public catalog when the run ends, however it ends: deleted if they never sold,
-deactivated otherwise (``catalog.services.product_delete``), so they never head the shop's product list.
+deactivated otherwise (``catalog.services.product_delete``), so they never head the shop's product list. Their
+"Stress test" category is hidden from the public category list while it exists, and goes the same way: deleted
+when the run leaves it empty, kept hidden otherwise (``catalog.services.category_retire``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from catalog.models import Category, Product
-from catalog.services import product_delete
+from catalog.services import category_retire, product_delete
 from inventory.selectors import inventory_mismatches
 from inventory.services import stock_initialize
 
@@ -135,8 +137,14 @@ def deadlock_count() -> int:
     return int(row[0]) if row else 0
 
 
+STRESS_CATEGORY_SLUG = "stress-test"
+
+
 def stress_products_create(*, count: int, stock: int, run_id: str) -> list[Product]:
-    category, _ = Category.objects.get_or_create(slug="stress-test", parent=None, defaults={"name": "Stress test"})
+    # Hidden from the start: the public category list never shows it, even during a run.
+    category, _ = Category.objects.get_or_create(
+        slug=STRESS_CATEGORY_SLUG, parent=None, defaults={"name": "Stress test", "is_active": False}
+    )
     products = []
     for index in range(count):
         product = Product.objects.create(
@@ -153,9 +161,13 @@ def stress_products_create(*, count: int, stock: int, run_id: str) -> list[Produ
 
 
 def stress_products_retire(*, product_ids: list[UUID]) -> None:
-    """Take the run's products out of the public catalog: deleted when unsold, deactivated when orders hold them."""
+    """Take the run's products out of the public catalog: deleted when unsold, deactivated when orders hold them;
+    then their category: deleted when empty, hidden when kept products (this run's or another's) remain."""
     for product_id in product_ids:
         product_delete(product_id=product_id)
+    category = Category.objects.filter(slug=STRESS_CATEGORY_SLUG, parent=None).first()
+    if category is not None:
+        category_retire(category_id=category.pk)
 
 
 def server_check(url: str, timeout: float = 5.0) -> None:
