@@ -24,7 +24,7 @@ from catalog.api.serializers import AttributesField
 from catalog.models import Category, Product
 from catalog.selectors import category_subtree_contains
 from core.errors import DomainError
-from inventory.models import StockMovement
+from inventory.models import STOCK_NOTE_MAX_LENGTH, StockMovement
 from inventory.services import ADJUSTMENT_REASONS, stock_adjust
 
 TREE_SEPARATOR = " › "
@@ -143,6 +143,11 @@ class StockAdjustForm(forms.Form):
     delta = forms.IntegerField(
         label="Change", help_text="Units to add (e.g. 12) or to remove (e.g. -3).", min_value=-1_000_000
     )
+    note = forms.CharField(
+        max_length=STOCK_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Why the stock changes (e.g. “3 broken in the warehouse”), kept in the stock ledger.",
+    )
     # The stock the manager saw: if it moved meanwhile (an order), the service refuses instead of guessing.
     expected_quantity = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -224,11 +229,12 @@ class ProductAdmin(admin.ModelAdmin[Product]):
                     product_id=product.pk,
                     delta=form.cleaned_data["delta"],
                     reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
                     expected_quantity=form.cleaned_data["expected_quantity"],
                     actor=request.user,  # type: ignore[arg-type]
                 )
             except DomainError as exc:
-                form.add_error(None, str(exc.detail))
+                form.add_error(exc.attr if exc.attr in form.fields else None, str(exc.detail))
             else:
                 self.message_user(
                     request,

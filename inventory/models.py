@@ -3,6 +3,9 @@ from django.db import models
 
 from core.models import BaseModel
 
+# A manual change's written note: long enough for a sentence or two, short enough for the ledger list.
+STOCK_NOTE_MAX_LENGTH = 500
+
 
 class MovementReason(models.TextChoices):
     INITIAL = "initial", "Initial stock"
@@ -25,6 +28,8 @@ class StockMovement(BaseModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Why a person changed the stock by hand (adjustment, restock); empty on the movements orders make.
+    note = models.CharField(max_length=STOCK_NOTE_MAX_LENGTH, blank=True, default="")
 
     class Meta:
         db_table = "stock_movements"

@@ -16,11 +16,12 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
+from api.error_codes import ApiErrorCode
 from catalog.errors import CatalogErrorCode
 from core.bounds import column_check
 from core.errors import DomainError, NotFoundError
 from inventory.errors import InsufficientStockError, InventoryErrorCode, StockConflictError
-from inventory.models import MovementReason, StockMovement
+from inventory.models import STOCK_NOTE_MAX_LENGTH, MovementReason, StockMovement
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -80,6 +81,7 @@ def _apply(
     reason: str,
     order: Order | None,
     actor: User | None,
+    note: str = "",
 ) -> list[StockMovement]:
     """Apply signed deltas to already-locked rows, write the ledger, and schedule side effects."""
     from catalog.models import Product
@@ -92,7 +94,9 @@ def _apply(
         before = product.stock_quantity
         Product.objects.filter(pk=product_id).update(stock_quantity=F("stock_quantity") + delta)
         product.stock_quantity = before + delta
-        movements.append(StockMovement(product=product, delta=delta, reason=reason, order=order, actor=actor))
+        movements.append(
+            StockMovement(product=product, delta=delta, reason=reason, order=order, actor=actor, note=note)
+        )
         if before > product.low_stock_threshold >= product.stock_quantity:
             crossed_low.append(product)
     created = StockMovement.objects.bulk_create(movements)
@@ -180,16 +184,34 @@ def stock_release(*, order: Order, reason: str, actor: User | None = None) -> li
     return _apply(changes=quantities, products=products, reason=reason, order=order, actor=actor)
 
 
+def stock_note_clean(note: str) -> str:
+    """A manual change's note, trimmed: 400 ``note_required`` when blank, ``note_too_long`` past
+    ``STOCK_NOTE_MAX_LENGTH`` characters, ``null_character`` with a NUL (PostgreSQL text cannot hold one)."""
+    note = note.strip()
+    if not note:
+        raise DomainError("Write why the stock changes (a note).", code=InventoryErrorCode.NOTE_REQUIRED, attr="note")
+    if "\x00" in note:
+        raise DomainError("NUL characters (\\u0000) are not accepted.", code=ApiErrorCode.NULL_CHARACTER, attr="note")
+    if len(note) > STOCK_NOTE_MAX_LENGTH:
+        raise DomainError(
+            f"The note is limited to {STOCK_NOTE_MAX_LENGTH} characters.",
+            code=InventoryErrorCode.NOTE_TOO_LONG,
+            attr="note",
+        )
+    return note
+
+
 @transaction.atomic
 def stock_adjust(
     *,
     product_id: UUID,
     delta: int,
     actor: User | None,
+    note: str,
     reason: str = MovementReason.ADJUSTMENT,
     expected_quantity: int | None = None,
 ) -> StockMovement:
-    """Manager correction or restock of one product.
+    """Manager correction or restock of one product, with a written note saying why (stored on the ledger row).
 
     ``expected_quantity`` is a compare-and-set guard: when given and different from the locked
     row's quantity, 409 ``stock_conflict`` (the client read a stale value). A result below zero is
@@ -197,6 +219,7 @@ def stock_adjust(
     """
     from catalog.models import Product
 
+    note = stock_note_clean(note)
     if reason not in ADJUSTMENT_REASONS:
         raise DomainError(
             "Reason must be 'adjustment' or 'restock'.", code=InventoryErrorCode.INVALID_REASON, attr="reason"
@@ -220,10 +243,12 @@ def stock_adjust(
             errors=[{"product_id": str(product_id), "requested": -delta, "available": current}]
         )
     column_check(Product, "stock_quantity", current + delta, attr="stock_quantity")
-    (movement,) = _apply(changes={product_id: delta}, products=products, reason=reason, order=None, actor=actor)
+    (movement,) = _apply(
+        changes={product_id: delta}, products=products, reason=reason, order=None, actor=actor, note=note
+    )
     return movement
 
 
-def stock_restock(*, product_id: UUID, quantity: int, actor: User | None) -> StockMovement:
+def stock_restock(*, product_id: UUID, quantity: int, actor: User | None, note: str) -> StockMovement:
     """Goods received: add ``quantity`` units with reason ``restock``."""
-    return stock_adjust(product_id=product_id, delta=quantity, actor=actor, reason=MovementReason.RESTOCK)
+    return stock_adjust(product_id=product_id, delta=quantity, actor=actor, note=note, reason=MovementReason.RESTOCK)

@@ -548,6 +548,7 @@ CREATE TABLE public.stock_movements (
     created_at timestamp with time zone NOT NULL,
     delta integer NOT NULL,
     id uuid NOT NULL,
+    note character varying(500) NOT NULL,
     order_id uuid,
     product_id uuid NOT NULL,
     reason character varying(32) NOT NULL,

@@ -768,6 +768,7 @@ stock_movements = Table(
     Column("created_at", TIMESTAMP(timezone=True), nullable=False),
     Column("delta", INTEGER(), nullable=False),
     Column("id", UUID(), nullable=False),
+    Column("note", VARCHAR(length=500), nullable=False),
     Column("order_id", UUID()),
     Column("product_id", UUID(), nullable=False),
     Column("reason", VARCHAR(length=32), nullable=False),

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from api.serializers import QueryIntegerField, StrictFieldsMixin
 from catalog.models import Product
 from inventory.errors import InventoryErrorCode
-from inventory.models import MovementReason, StockMovement
+from inventory.models import STOCK_NOTE_MAX_LENGTH, MovementReason, StockMovement
 from inventory.services import ADJUSTMENT_REASONS
 
 
@@ -14,6 +14,9 @@ class StockAdjustInputSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     expected_quantity = serializers.IntegerField(
         required=False, min_value=0, help_text="Compare-and-set: refuse with 409 `stock_conflict` if stock differs."
+    )
+    note = serializers.CharField(
+        max_length=STOCK_NOTE_MAX_LENGTH, help_text="Why the stock changes; stored on the ledger row."
     )
 
     def validate_delta(self, value: int) -> int:
@@ -29,7 +32,7 @@ class StockMovementSerializer(serializers.ModelSerializer[StockMovement]):
 
     class Meta:
         model = StockMovement
-        fields = ["id", "product_id", "delta", "reason", "order_id", "actor_id", "created_at"]
+        fields = ["id", "product_id", "delta", "reason", "note", "order_id", "actor_id", "created_at"]
         read_only_fields = fields
 
 

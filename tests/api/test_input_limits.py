@@ -154,7 +154,9 @@ def test_bad_page_on_the_cached_anonymous_path_is_400(query: str) -> None:
 def test_stock_adjustment_beyond_the_column_is_400_naming_the_limit(manager_client: APIClient) -> None:
     product = ProductFactory.create(stock=2**31 - 10)
     movements = StockMovement.objects.count()
-    response = manager_client.post(f"/api/v1/inventory/{product.pk}/adjust/", {"delta": 10}, format="json")
+    response = manager_client.post(
+        f"/api/v1/inventory/{product.pk}/adjust/", {"delta": 10, "note": "Count"}, format="json"
+    )
     assert response.status_code == 400, response.content
     error = response.json()["errors"][0]
     assert error["code"] == "out_of_range"

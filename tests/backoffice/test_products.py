@@ -19,9 +19,13 @@ def _adjust_url(product: Product) -> str:
     return f"/admin/catalog/product/{product.pk}/adjust-stock/"
 
 
-def _adjust(client: Client, product: Product, *, delta: int, reason: str, expected: int) -> str:
+def _adjust(
+    client: Client, product: Product, *, delta: int, reason: str, expected: int, note: str = "Shelf count"
+) -> str:
     response = client.post(
-        _adjust_url(product), {"delta": delta, "reason": reason, "expected_quantity": expected}, follow=True
+        _adjust_url(product),
+        {"delta": delta, "reason": reason, "expected_quantity": expected, "note": note},
+        follow=True,
     )
     assert response.status_code == 200
     return response.content.decode()
@@ -34,33 +38,38 @@ def test_adjust_stock_writes_the_ledger(manager: User, login: Callable[[User], C
     assert page.status_code == 200
     assert '<strong id="current-stock">4</strong>' in page.content.decode()
 
-    html = _adjust(client, product, delta=6, reason=MovementReason.RESTOCK, expected=4)
+    html = _adjust(client, product, delta=6, reason=MovementReason.RESTOCK, expected=4, note="Delivery from Oakworks")
 
     assert "Stock of “Oak chair”: 4 → 10 (Restock, +6)." in html
     product.refresh_from_db()
     assert product.stock_quantity == 10
     movement = StockMovement.objects.filter(product=product).latest("created_at")
     assert (movement.delta, movement.reason, movement.actor) == (6, MovementReason.RESTOCK, manager)
+    assert movement.note == "Delivery from Oakworks"
 
     ledger = client.get("/admin/inventory/stockmovement/", {"product": str(product.pk)})
     assert {m.product_id for m in ledger.context["cl"].result_list} == {product.pk}
     assert len(ledger.context["cl"].result_list) == 2  # opening stock + the restock
+    assert '<td class="field-note">Delivery from Oakworks</td>' in ledger.content.decode()
+    assert '<td class="movement-note">Delivery from Oakworks</td>' in client.get(_adjust_url(product)).content.decode()
 
 
 @pytest.mark.parametrize(
-    ("delta", "reason", "expected", "message"),
+    ("delta", "reason", "expected", "note", "message"),
     [
-        (-5, MovementReason.ADJUSTMENT, 4, "Not enough stock"),
-        (-1, MovementReason.RESTOCK, 4, "A restock must add stock."),
-        (2, MovementReason.ADJUSTMENT, 3, "Stock is 4, not the expected 3."),
-        (0, MovementReason.ADJUSTMENT, 4, "Delta must not be zero."),
+        (-5, MovementReason.ADJUSTMENT, 4, "Count", "Not enough stock"),
+        (-1, MovementReason.RESTOCK, 4, "Count", "A restock must add stock."),
+        (2, MovementReason.ADJUSTMENT, 3, "Count", "Stock is 4, not the expected 3."),
+        (0, MovementReason.ADJUSTMENT, 4, "Count", "Delta must not be zero."),
+        (-1, MovementReason.ADJUSTMENT, 4, "  ", "This field is required."),
+        (-1, MovementReason.ADJUSTMENT, 4, "x" * 501, "Ensure this value has at most 500 characters (it has 501)."),
     ],
 )
 def test_refused_adjustments_change_nothing(
-    delta: int, reason: str, expected: int, message: str, manager: User, login: Callable[[User], Client]
+    delta: int, reason: str, expected: int, note: str, message: str, manager: User, login: Callable[[User], Client]
 ) -> None:
     product = ProductFactory.create(stock=4)
-    html = _adjust(login(manager), product, delta=delta, reason=reason, expected=expected)
+    html = _adjust(login(manager), product, delta=delta, reason=reason, expected=expected, note=note)
     assert message in html
     product.refresh_from_db()
     assert product.stock_quantity == 4

@@ -137,6 +137,7 @@ def test_manager_adds_a_product_then_adjusts_its_stock(
     assert page.inner_text("#current-stock") == "0"
     page.select_option("#id_reason", MovementReason.RESTOCK.value)
     page.fill("#id_delta", "12")
+    page.fill("#id_note", "First delivery from the forge")
     screenshot(page, "backoffice-adjust-stock")
     page.click("input[name=_adjust]")
     page.wait_for_load_state()
@@ -151,9 +152,11 @@ def test_manager_adds_a_product_then_adjusts_its_stock(
     assert "12" in row
     assert "Restock" in row
     assert "manager@example.com" in row
+    assert rows.first.locator("td.field-note").inner_text() == "First delivery from the forge"
     screenshot(page, "backoffice-stock-ledger")
     movement = StockMovement.objects.get(product=product)
     assert (movement.delta, movement.reason, movement.actor_id) == (12, MovementReason.RESTOCK, manager_user.pk)
+    assert movement.note == "First delivery from the forge"
 
 
 def test_customer_cannot_enter_the_admin(page: Any, live_url: str, screenshot: Any) -> None:

@@ -127,7 +127,10 @@ def test_compare_and_set_adjustments_one_wins() -> None:
     product = ProductFactory.create(stock=10)
     managers = [UserFactory.create(manager=True) for _ in range(6)]
     results = _run_concurrently(
-        [partial(stock_adjust, product_id=product.pk, delta=-1, actor=m, expected_quantity=10) for m in managers]
+        [
+            partial(stock_adjust, product_id=product.pk, delta=-1, note="Counted", actor=m, expected_quantity=10)
+            for m in managers
+        ]
     )
     assert Counter(_outcome(r) for r in results) == {"ok": 1, "stock_conflict": 5}
     product.refresh_from_db()

@@ -17,12 +17,16 @@ def _adjust_url(product: Product) -> str:
 
 def test_manager_adjusts_stock(manager_client: APIClient, manager: Any) -> None:
     product = ProductFactory.create(stock=10)
-    response = manager_client.post(_adjust_url(product), {"delta": -3, "expected_quantity": 10}, format="json")
+    response = manager_client.post(
+        _adjust_url(product), {"delta": -3, "expected_quantity": 10, "note": " 3 broken in transit "}, format="json"
+    )
     assert response.status_code == 200, response.data
     assert response.data["stock_quantity"] == 7
     assert response.data["product_id"] == str(product.pk)
     assert response.data["movement"]["delta"] == -3
     assert response.data["movement"]["reason"] == "adjustment"
+    assert response.data["movement"]["note"] == "3 broken in transit"
+    assert StockMovement.objects.get(pk=response.data["movement"]["id"]).note == "3 broken in transit"
     assert response.data["movement"]["actor_id"] == str(manager.pk)
     product.refresh_from_db()
     assert product.stock_quantity == 7
@@ -30,7 +34,9 @@ def test_manager_adjusts_stock(manager_client: APIClient, manager: Any) -> None:
 
 def test_restock_reason(admin_client_api: APIClient) -> None:
     product = ProductFactory.create(stock=0)
-    response = admin_client_api.post(_adjust_url(product), {"delta": 12, "reason": "restock"}, format="json")
+    response = admin_client_api.post(
+        _adjust_url(product), {"delta": 12, "reason": "restock", "note": "Delivery 42"}, format="json"
+    )
     assert response.status_code == 200
     assert response.data["movement"]["reason"] == "restock"
     assert response.data["stock_quantity"] == 12
@@ -38,7 +44,9 @@ def test_restock_reason(admin_client_api: APIClient) -> None:
 
 def test_stale_expected_quantity_is_409_stock_conflict(manager_client: APIClient) -> None:
     product = ProductFactory.create(stock=10)
-    response = manager_client.post(_adjust_url(product), {"delta": 1, "expected_quantity": 4}, format="json")
+    response = manager_client.post(
+        _adjust_url(product), {"delta": 1, "expected_quantity": 4, "note": "Count"}, format="json"
+    )
     assert response.status_code == 409
     assert response.data["errors"][0]["code"] == "stock_conflict"
     assert response.data["errors"][0]["current"] == 10
@@ -46,7 +54,7 @@ def test_stale_expected_quantity_is_409_stock_conflict(manager_client: APIClient
 
 def test_adjust_below_zero_is_409_insufficient_stock(manager_client: APIClient) -> None:
     product = ProductFactory.create(stock=2)
-    response = manager_client.post(_adjust_url(product), {"delta": -3}, format="json")
+    response = manager_client.post(_adjust_url(product), {"delta": -3, "note": "Count"}, format="json")
     assert response.status_code == 409
     error = response.data["errors"][0]
     assert (error["code"], error["requested"], error["available"]) == ("insufficient_stock", 3, 2)
@@ -55,13 +63,16 @@ def test_adjust_below_zero_is_409_insufficient_stock(manager_client: APIClient) 
 @pytest.mark.parametrize(
     "body",
     [
-        {"delta": 0},
-        {"delta": "many"},
+        {"delta": 0, "note": "Count"},
+        {"delta": "many", "note": "Count"},
+        {"delta": 1},
+        {"delta": 1, "note": "   "},
+        {"delta": 1, "note": "x" * 501},
         {},
         {"delta": 1, "reason": "order_placed"},
         {"delta": 1, "expected_quantity": -1},
         {"delta": 1, "colour": "red"},
-        {"delta": -1, "reason": "restock"},
+        {"delta": -1, "reason": "restock", "note": "Count"},
     ],
 )
 def test_bad_adjust_input_is_400(manager_client: APIClient, body: dict[str, Any]) -> None:
@@ -72,7 +83,7 @@ def test_bad_adjust_input_is_400(manager_client: APIClient, body: dict[str, Any]
 
 
 def test_adjust_unknown_product_is_404(manager_client: APIClient) -> None:
-    response = manager_client.post(_adjust_url(ProductFactory.build()), {"delta": 1}, format="json")
+    response = manager_client.post(_adjust_url(ProductFactory.build()), {"delta": 1, "note": "Count"}, format="json")
     assert response.status_code == 404
 
 
@@ -89,7 +100,7 @@ def test_inventory_endpoints_are_staff_only(request: Any, client_fixture: str, e
 def test_movements_list_newest_first(manager_client: APIClient, django_assert_max_num_queries: Any) -> None:
     product = ProductFactory.create(stock=5)
     for delta in (1, -2, 3):
-        stock_adjust(product_id=product.pk, delta=delta, actor=None)
+        stock_adjust(product_id=product.pk, delta=delta, note="Counted", actor=None)
     ProductFactory.create(stock=9)  # another product's ledger is not listed
     with django_assert_max_num_queries(5):
         response = manager_client.get(f"/api/v1/inventory/{product.pk}/movements/")
@@ -97,7 +108,8 @@ def test_movements_list_newest_first(manager_client: APIClient, django_assert_ma
     assert response.data["count"] == 4
     assert [m["delta"] for m in response.data["results"]] == [3, -2, 1, 5]
     assert response.data["results"][-1]["reason"] == "initial"
-    assert set(response.data["results"][0]) >= {"id", "product_id", "delta", "reason", "order_id", "created_at"}
+    assert set(response.data["results"][0]) >= {"id", "product_id", "delta", "reason", "note", "order_id", "created_at"}
+    assert [m["note"] for m in response.data["results"]] == ["Counted", "Counted", "Counted", ""]
 
 
 def test_movements_of_unknown_product_is_404(manager_client: APIClient) -> None:
@@ -132,7 +144,7 @@ def test_low_stock_bad_query_is_400(manager_client: APIClient, query: str) -> No
 
 def test_every_api_change_is_in_the_ledger(manager_client: APIClient) -> None:
     product = ProductFactory.create(stock=4)
-    manager_client.post(_adjust_url(product), {"delta": 6}, format="json")
-    manager_client.post(_adjust_url(product), {"delta": -10}, format="json")
+    manager_client.post(_adjust_url(product), {"delta": 6, "note": "Found"}, format="json")
+    manager_client.post(_adjust_url(product), {"delta": -10, "note": "Sold out"}, format="json")
     assert StockMovement.objects.filter(product=product).count() == 3
     assert Product.objects.get(pk=product.pk).stock_quantity == 0

@@ -87,7 +87,7 @@ def test_release_refuses_a_non_release_reason() -> None:
 
 def test_adjust_changes_stock_and_records_the_actor() -> None:
     product, manager = ProductFactory.create(stock=10), UserFactory.create(manager=True)
-    movement = stock_adjust(product_id=product.pk, delta=-4, actor=manager)
+    movement = stock_adjust(product_id=product.pk, delta=-4, note="Counted", actor=manager)
     assert _stock(product) == 6
     assert (movement.delta, movement.reason, movement.actor, movement.order) == (-4, "adjustment", manager, None)
     assert movement.product.stock_quantity == 6
@@ -96,18 +96,18 @@ def test_adjust_changes_stock_and_records_the_actor() -> None:
 def test_adjust_compare_and_set_refuses_a_stale_expectation() -> None:
     product = ProductFactory.create(stock=10)
     with pytest.raises(ConflictError) as excinfo:
-        stock_adjust(product_id=product.pk, delta=5, actor=None, expected_quantity=9)
+        stock_adjust(product_id=product.pk, delta=5, note="Counted", actor=None, expected_quantity=9)
     assert excinfo.value.code == "stock_conflict"
     assert excinfo.value.as_errors()[0]["current"] == 10
     assert _stock(product) == 10
-    stock_adjust(product_id=product.pk, delta=5, actor=None, expected_quantity=10)
+    stock_adjust(product_id=product.pk, delta=5, note="Counted", actor=None, expected_quantity=10)
     assert _stock(product) == 15
 
 
 def test_adjust_below_zero_is_insufficient_stock() -> None:
     product = ProductFactory.create(stock=3)
     with pytest.raises(InsufficientStockError) as excinfo:
-        stock_adjust(product_id=product.pk, delta=-4, actor=None)
+        stock_adjust(product_id=product.pk, delta=-4, note="Counted", actor=None)
     assert excinfo.value.as_errors()[0]["available"] == 3
     assert _stock(product) == 3
 
@@ -123,13 +123,38 @@ def test_adjust_below_zero_is_insufficient_stock() -> None:
 def test_adjust_rejects_bad_input(kwargs: dict[str, Any], code: str) -> None:
     product = ProductFactory.create(stock=3)
     with pytest.raises(DomainError) as excinfo:
-        stock_adjust(product_id=product.pk, actor=None, **kwargs)
+        stock_adjust(product_id=product.pk, note="Counted", actor=None, **kwargs)
     assert excinfo.value.code == code
+
+
+def test_adjust_stores_the_trimmed_note_on_the_ledger_row() -> None:
+    product = ProductFactory.create(stock=10)
+    movement = stock_adjust(product_id=product.pk, delta=-1, note="  Dropped one  ", actor=None)
+    assert StockMovement.objects.get(pk=movement.pk).note == "Dropped one"
+    assert StockMovement.objects.get(product=product, reason=MovementReason.INITIAL).note == ""
+
+
+@pytest.mark.parametrize(
+    ("note", "code"),
+    [("", "note_required"), (" \n\t", "note_required"), ("x" * 501, "note_too_long"), ("a\x00b", "null_character")],
+)
+@pytest.mark.parametrize("reason", [MovementReason.ADJUSTMENT, MovementReason.RESTOCK])
+def test_adjust_refuses_a_missing_long_or_nul_note(note: str, code: str, reason: str) -> None:
+    product = ProductFactory.create(stock=3)
+    with pytest.raises(DomainError) as excinfo:
+        stock_adjust(product_id=product.pk, delta=1, note=note, reason=reason, actor=None)
+    assert (excinfo.value.code, excinfo.value.attr) == (code, "note")
+    assert (_stock(product), StockMovement.objects.filter(product=product).count()) == (3, 1)
+
+
+def test_adjust_accepts_a_note_of_the_longest_length() -> None:
+    product = ProductFactory.create(stock=3)
+    assert len(stock_adjust(product_id=product.pk, delta=1, note="é" * 500, actor=None).note) == 500
 
 
 def test_restock_adds_with_restock_reason() -> None:
     product = ProductFactory.create(stock=1)
-    movement = stock_restock(product_id=product.pk, quantity=20, actor=None)
+    movement = stock_restock(product_id=product.pk, quantity=20, note="Delivery received", actor=None)
     assert (movement.reason, _stock(product)) == ("restock", 21)
 
 
@@ -140,15 +165,15 @@ def test_low_stock_mail_goes_to_staff_only_when_crossing_downward(
     UserFactory.create()  # a customer: never notified
     product = ProductFactory.create(stock=8, low_stock_threshold=5, name="Blue mug")
     with django_capture_on_commit_callbacks(execute=True):
-        stock_adjust(product_id=product.pk, delta=-2, actor=None)  # 8 -> 6: still above
+        stock_adjust(product_id=product.pk, delta=-2, note="Counted", actor=None)  # 8 -> 6: still above
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        stock_adjust(product_id=product.pk, delta=-1, actor=None)  # 6 -> 5: crosses
+        stock_adjust(product_id=product.pk, delta=-1, note="Counted", actor=None)  # 6 -> 5: crosses
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == sorted([manager.email, admin.email])
     assert "Blue mug" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
-        stock_adjust(product_id=product.pk, delta=-1, actor=None)  # already low: no repeat
+        stock_adjust(product_id=product.pk, delta=-1, note="Counted", actor=None)  # already low: no repeat
     assert len(mail.outbox) == 1
 
 
@@ -160,7 +185,7 @@ def test_low_stock_mail_is_not_sent_when_the_transaction_rolls_back(
 
     def adjust_then_fail() -> None:
         with transaction.atomic():
-            stock_adjust(product_id=product.pk, delta=-3, actor=None)
+            stock_adjust(product_id=product.pk, delta=-3, note="Counted", actor=None)
             raise RuntimeError("rolled back")
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):

@@ -43,7 +43,7 @@ def test_empty_cart_cannot_be_ordered(customer_client: APIClient) -> None:
 def test_short_cart_line_keeps_the_cart(customer_client: APIClient) -> None:
     product = ProductFactory.create(stock=3)
     _add(customer_client, product, 3)
-    stock_adjust(product_id=product.pk, delta=-2, actor=None)
+    stock_adjust(product_id=product.pk, delta=-2, note="Counted", actor=None)
     response = customer_client.post(ORDERS, {"from_cart": True}, format="json")
     assert response.status_code == 409
     assert response.data["errors"][0]["code"] == "insufficient_stock"

@@ -179,7 +179,7 @@ def test_api_idempotent_insufficient_stock_is_replayed_even_after_restock(custom
     product = ProductFactory.create(stock=1)
     body = {"items": [_line(product, 2)]}
     assert customer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 409
-    stock_restock(product_id=product.pk, quantity=5, actor=None)
+    stock_restock(product_id=product.pk, quantity=5, note="Delivery received", actor=None)
     replay = customer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert replay.status_code == 409
     assert replay["Idempotent-Replayed"] == "true"
