@@ -148,3 +148,11 @@ def test_every_api_change_is_in_the_ledger(manager_client: APIClient) -> None:
     manager_client.post(_adjust_url(product), {"delta": -10, "note": "Sold out"}, format="json")
     assert StockMovement.objects.filter(product=product).count() == 3
     assert Product.objects.get(pk=product.pk).stock_quantity == 0
+
+
+def test_a_nul_in_the_note_is_400_and_changes_nothing(manager_client: APIClient) -> None:
+    product = ProductFactory.create(stock=2)
+    response = manager_client.post(_adjust_url(product), {"delta": 1, "note": "a\x00b"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "null_character"
+    assert (Product.objects.get(pk=product.pk).stock_quantity, StockMovement.objects.count()) == (2, 1)
