@@ -13,7 +13,7 @@ class Category(BaseModel):
     slug = models.SlugField(max_length=140)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     # A hidden category is left out of the public category list and detail (its products stay as they are).
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         db_table = "categories"

@@ -28,8 +28,9 @@ class StockMovement(BaseModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Why a person changed the stock by hand (adjustment, restock); empty on the movements orders make.
-    note = models.CharField(max_length=STOCK_NOTE_MAX_LENGTH, blank=True, default="")
+    # Why a person changed the stock by hand (adjustment, restock); empty on the movements orders make. The database
+    # default keeps bulk loads that name the columns (COPY in seed_catalog) valid.
+    note = models.CharField(max_length=STOCK_NOTE_MAX_LENGTH, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "stock_movements"

@@ -119,7 +119,7 @@ CREATE TABLE public.carts (
 CREATE TABLE public.categories (
     created_at timestamp with time zone NOT NULL,
     id uuid NOT NULL,
-    is_active boolean NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
     name character varying(120) NOT NULL,
     parent_id uuid,
     slug character varying(140) NOT NULL,
@@ -548,7 +548,7 @@ CREATE TABLE public.stock_movements (
     created_at timestamp with time zone NOT NULL,
     delta integer NOT NULL,
     id uuid NOT NULL,
-    note character varying(500) NOT NULL,
+    note character varying(500) DEFAULT ''::character varying NOT NULL,
     order_id uuid,
     product_id uuid NOT NULL,
     reason character varying(32) NOT NULL,
