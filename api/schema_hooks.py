@@ -26,6 +26,9 @@ RETRY_AFTER = {
     "schema": {"type": "integer", "minimum": 0},
 }
 SERVICE_UNAVAILABLE = "ServiceUnavailableResponse"
+# The 400 envelope (validation or client error, `api.schema.ERROR_400`) and its validation-only variant.
+ERROR_400 = "ApiErrorResponse400"
+VALIDATION_ERROR_400 = "#/components/schemas/ValidationErrorResponse"
 CONFLICT = "ConflictErrorResponse"
 
 _ERROR_BASE: dict[str, Any] = {
@@ -65,6 +68,7 @@ def postprocess_schema(result: dict[str, Any], generator: Any, request: Any, pub
             _service_unavailable(operation)
             _retry_after(operation)
             _idempotent_replayed(operation)
+            _refuse_nul_in_query(operation)
     _order_create_body(result, schemas)
     _password_rules(schemas)
     for name, schema in schemas.items():
@@ -181,14 +185,71 @@ def _idempotent_replayed(operation: dict[str, Any]) -> None:
             }
 
 
+def _refuse_nul_in_query(operation: dict[str, Any]) -> None:
+    """Query-string parameters refuse U+0000 like body strings: the server answers them 400 `null_character`.
+
+    That answer comes from the middleware as a `client_error`, so an operation with query parameters documents a
+    400 that admits one (not only the `validation_error` of its filters).
+    """
+    query = [p for p in operation.get("parameters", []) if p.get("in") == "query" and isinstance(p.get("schema"), dict)]
+    for parameter in query:
+        _refuse_nul(parameter["schema"])
+    if not query:
+        return
+    responses = operation.setdefault("responses", {})
+    documented = responses.get("400", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "400" not in responses or documented.get("$ref") == VALIDATION_ERROR_400:
+        responses["400"] = _json_response(ERROR_400, "Invalid input, or a NUL character in the query string.")
+
+
+# What a pattern's wildcards become so that they no longer match U+0000 (outside character classes).
+_NUL_FREE_ESCAPES = {"S": "[^\\s\\u0000]", "W": "[^\\w\\u0000]", "D": "[^\\d\\u0000]"}
+
+
+def _nul_free(pattern: str) -> str:
+    """``pattern`` narrowed to strings without U+0000.
+
+    Its wildcards (``.``, ``\\S``, ``\\W``, ``\\D`` and negated classes ``[^…]``) stop matching U+0000; a pattern not
+    anchored at both ends (JSON Schema patterns search) is then wrapped so the rest of the string is NUL-free too.
+    """
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            out.append(_NUL_FREE_ESCAPES[escaped] if not in_class and escaped in _NUL_FREE_ESCAPES else char + escaped)
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]" or out[-1] in ("[", "[^", "[^\\u0000")
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            negated = pattern.startswith("[^", index)
+            out.append("[^\\u0000" if negated else "[")
+            index += 2 if negated else 1
+            continue
+        else:
+            out.append("[^\\u0000\\n]" if char == "." else char)
+        index += 1
+    narrowed = "".join(out)
+    if narrowed.startswith("^") and narrowed.endswith("$") and not narrowed.endswith("\\$") and "|" not in narrowed:
+        return narrowed
+    return f"^[^\\u0000]*(?:{narrowed})[^\\u0000]*$"
+
+
 def _refuse_nul(schema: dict[str, Any]) -> None:
-    """Strings without a format or enum of their own say they refuse U+0000 (combined with a non-blank rule)."""
+    """Strings without a format or enum of their own say they refuse U+0000 (combined with their own pattern)."""
     if schema.get("type") == "string" and "enum" not in schema and schema.get("format") in _UNPATTERNED_FORMATS:
         pattern = schema.get("pattern")
         if pattern is None:
             schema["pattern"] = NO_NUL
         elif pattern == r"\S":
             schema["pattern"] = NON_BLANK_NO_NUL
+        elif pattern not in (NO_NUL, NON_BLANK_NO_NUL):
+            schema["pattern"] = _nul_free(pattern)
     for prop in schema.get("properties", {}).values():
         _refuse_nul(prop)
     if isinstance(schema.get("items"), dict):

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from api.schema_hooks import conflict_errors
+from api.schema_hooks import _nul_free, conflict_errors
 from tests.factories import ProductFactory
 
 
@@ -191,6 +191,51 @@ def test_request_strings_refuse_nul(schema: dict[str, Any]) -> None:
     name = requests["CategoryWriteRequest"]["properties"]["name"]["pattern"]
     assert re.fullmatch(name, " ") is None
     assert re.fullmatch(name, " Hats ") is not None
+
+
+def test_query_parameters_refuse_nul(schema: dict[str, Any]) -> None:
+    checked = []
+    for operation_id, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            for string in _strings(parameter["schema"]):
+                if "enum" in string or string.get("format") not in (None, "password"):
+                    continue
+                assert re.search(string["pattern"], "a\x00b") is None, (operation_id, parameter["name"])
+                assert re.search(string["pattern"], "\x00") is None, (operation_id, parameter["name"])
+                checked.append(parameter["name"])
+    assert {"search", "color", "size", "attr", "min_price", "max_price", "category"} <= set(checked)
+    # The middleware's answer (a `client_error`) is one the documented 400 admits.
+    products_400 = _operation(schema, "products_list")["responses"]["400"]["content"]["application/json"]["schema"]
+    assert products_400 == {"$ref": "#/components/schemas/ApiErrorResponse400"}
+    attr = _operation(schema, "products_list")["parameters"]
+    (attr_items,) = [p["schema"]["items"] for p in attr if p["name"] == "attr"]
+    assert re.search(attr_items["pattern"], "color:dark red")
+    assert re.search(attr_items["pattern"], "color:dark\x00red") is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "accepted", "refused"),
+    [
+        (r"^[A-Za-z0-9_\-]{1,64}:.{1,200}$", "size:XL", "size:X\x00L"),  # the wildcard
+        (r"^(\d{1,10}(\.\d{1,4})?)?$", "49.90", "4\x009"),  # refuses NUL already: unchanged
+        (r"[^,]+", "a,b", "a\x00"),  # a negated class, not anchored: the rest of the string too
+        (r"\S", " a ", " a\x00"),
+        (r"\W", "a-b", "-\x00"),
+        (r"^a|b$", "ab", "a\x00b"),  # alternation: anchors do not cover the whole string
+        (r"^[].x]+$", "].", "]\x00"),  # "]" first in a class and "." inside one stay literal
+    ],
+)
+def test_nul_free_patterns_keep_what_they_accepted_and_refuse_nul(pattern: str, accepted: str, refused: str) -> None:
+    narrowed = _nul_free(pattern)
+    assert re.search(narrowed, accepted)
+    assert re.search(narrowed, refused) is None
+
+
+def test_nul_free_leaves_anchored_patterns_without_wildcards_as_they_are() -> None:
+    assert _nul_free(r"^(\d{1,10}(\.\d{1,4})?)?$") == r"^(\d{1,10}(\.\d{1,4})?)?$"
+    assert _nul_free(r"^[].x]+$") == r"^[].x]+$"
 
 
 class _NoteSerializer(serializers.Serializer[Any]):
