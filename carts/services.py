@@ -1,4 +1,4 @@
-"""Cart writes for both kinds of cart, merge at login and checkout.
+"""Cart writes for both kinds of cart, merge at login and the cart side of checkout.
 
 Signed-in users' carts are rows (``Cart``/``CartItem``) locked per cart; anonymous carts are Redis
 hashes written with one atomic script per change (see ``carts.anonymous``). Both follow the same
@@ -31,7 +31,6 @@ from inventory.errors import InsufficientStockError
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from orders.models import Order
 
 MODE_ADD = "add"
 MODE_SET = "set"
@@ -329,24 +328,20 @@ def cart_merge(*, user: User, cart_token: str) -> CartMergeResult:
         raise
 
 
-def cart_checkout(*, user: User) -> Order:
-    """Place an order for everything in the user's cart through ``orders.services.order_place``.
+def cart_lines_take(*, user: User) -> list[dict[str, object]]:
+    """Inside the caller's transaction: lock the user's cart, delete its lines and return them as
+    ``[{product_id, quantity}, ...]`` (oldest first); 400 ``cart_empty`` when there are none.
 
-    The cart row stays locked for the whole placement and its lines are deleted in the same
-    transaction, so they disappear exactly when the order commits; a failed placement (e.g. 409
-    ``insufficient_stock``) rolls the deletion back and the cart is kept as it was.
+    The cart row stays locked until the caller's transaction ends, so the lines disappear exactly when it
+    commits (the order placed from them); if it rolls back, the cart is kept as it was.
     """
-    from orders.services import order_place
-
-    with transaction.atomic():
-        cart = _user_cart_lock(user=user, create=False)
-        items = (
-            list(CartItem.objects.filter(cart=cart).order_by("created_at").values_list("product_id", "quantity"))
-            if cart is not None
-            else []
-        )
-        if not items:
-            raise DomainError("Your cart is empty.", code=CartErrorCode.CART_EMPTY)
-        order = order_place(user=user, items=[{"product_id": pid, "quantity": qty} for pid, qty in items])
-        CartItem.objects.filter(cart=cart).delete()
-    return order
+    cart = _user_cart_lock(user=user, create=False)
+    items = (
+        list(CartItem.objects.filter(cart=cart).order_by("created_at").values_list("product_id", "quantity"))
+        if cart is not None
+        else []
+    )
+    if not items:
+        raise DomainError("Your cart is empty.", code=CartErrorCode.CART_EMPTY)
+    CartItem.objects.filter(cart=cart).delete()
+    return [{"product_id": pid, "quantity": qty} for pid, qty in items]

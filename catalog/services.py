@@ -19,9 +19,10 @@ from PIL import Image, ImageOps
 from catalog.cache import generations_bump
 from catalog.errors import CatalogErrorCode, CategoryInUseError
 from catalog.models import Category, Product
+from catalog.references import product_is_kept, product_records_delete
 from catalog.selectors import category_subtree_contains
+from catalog.signals import product_created
 from core.errors import DomainError, NotFoundError
-from inventory.services import stock_initialize
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -152,13 +153,14 @@ def _product_slug_taken() -> DomainError:
 
 
 def product_create(*, data: Mapping[str, Any], stock_quantity: int = 0, actor: User | None = None) -> Product:
-    """Create a product; its opening stock goes through the inventory ledger in the same transaction."""
+    """Create a product; its opening stock goes through the inventory ledger in the same transaction (the
+    ``product_created`` signal, whose receiver runs inside this transaction)."""
     fields = {name: data[name] for name in _PRODUCT_FIELDS if name in data}
     fields["slug"] = fields.get("slug") or _unique_product_slug(fields["name"])
     try:
         with transaction.atomic():
             product = Product.objects.create(**fields, stock_quantity=0)
-            stock_initialize(product=product, quantity=stock_quantity, actor=actor)
+            product_created.send(sender=Product, product=product, stock_quantity=stock_quantity, actor=actor)
             catalog_cache_invalidate(product_ids=[product.pk])
     except IntegrityError as exc:
         raise _product_slug_taken() from exc
@@ -190,21 +192,20 @@ def product_update(*, product_id: UUID, data: Mapping[str, Any]) -> Product:
 def product_delete(*, product_id: UUID) -> bool:
     """Delete a product, or only deactivate it when orders (or other records) still reference it.
 
-    Its own ledger rows go with it: a product that never sold has no history worth keeping.
+    Whether something references it, and what goes with it (its ledger rows: a product that never sold has no
+    history worth keeping), is for the apps holding those records to say (``catalog.references``).
     Returns True when the row was deleted, False when it was deactivated.
     """
-    from inventory.models import StockMovement
-    from orders.models import OrderItem
 
     with transaction.atomic():
         product = Product.objects.select_for_update().defer("search_vector").filter(pk=product_id).first()
         if product is None:
             raise NotFoundError()
         catalog_cache_invalidate(product_ids=[product.pk])
-        if not OrderItem.objects.filter(product=product).exists():
+        if not product_is_kept(product):
             try:
                 with transaction.atomic():
-                    StockMovement.objects.filter(product=product).delete()
+                    product_records_delete(product)
                     product.delete()
                 return True
             except (ProtectedError, IntegrityError):

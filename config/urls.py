@@ -8,6 +8,7 @@ from api.health import HealthView
 from api.media import media_file
 
 api_v1 = [
+    path("", include("checkout.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("inventory.api.urls")),

@@ -1,4 +1,4 @@
-"""Database helpers for code that runs on the event loop."""
+"""Database helpers: the row lock every service takes the same way, and reads from code on the event loop."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.db.models import Model, QuerySet
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=Model)
+
+
+def lock_one(queryset: QuerySet[M]) -> M | None:
+    """The first row of ``queryset`` locked ``FOR UPDATE`` (its own table only, not the joined ones), or ``None``.
+
+    Must run inside a transaction; the lock is held until it ends.
+    """
+    return queryset.select_for_update(of=("self",)).first()
 
 
 def _release_pooled_connection() -> None:

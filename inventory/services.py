@@ -16,16 +16,18 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F
 
+from accounts.models import Role, User
 from api.error_codes import ApiErrorCode
 from catalog.errors import CatalogErrorCode
+from catalog.models import Product
+from catalog.services import catalog_cache_invalidate
 from core.bounds import column_check
 from core.errors import DomainError, NotFoundError
+from emails.services import email_enqueue
 from inventory.errors import InsufficientStockError, InventoryErrorCode, StockConflictError
 from inventory.models import STOCK_NOTE_MAX_LENGTH, MovementReason, StockMovement
 
 if TYPE_CHECKING:
-    from accounts.models import User
-    from catalog.models import Product
     from orders.models import Order
 
 ADJUSTMENT_REASONS = (MovementReason.ADJUSTMENT, MovementReason.RESTOCK)
@@ -33,8 +35,6 @@ RELEASE_REASONS = (MovementReason.ORDER_CANCELLED, MovementReason.ORDER_EXPIRED)
 
 
 def _catalog_invalidate(product_ids: Iterable[UUID]) -> None:
-    from catalog.services import catalog_cache_invalidate
-
     catalog_cache_invalidate(product_ids=list(product_ids))
 
 
@@ -52,8 +52,6 @@ def stock_lock(*, product_ids: Collection[UUID]) -> dict[UUID, Product]:
     Must run inside a transaction. A consistent lock order is what makes two orders touching
     products A+B and B+A wait for each other instead of deadlocking.
     """
-    from catalog.models import Product
-
     rows = (
         Product.objects.select_for_update(of=("self",))
         .only("id", "name", "price", "is_active", "stock_quantity", "low_stock_threshold")
@@ -84,8 +82,6 @@ def _apply(
     note: str = "",
 ) -> list[StockMovement]:
     """Apply signed deltas to already-locked rows, write the ledger, and schedule side effects."""
-    from catalog.models import Product
-
     movements = []
     crossed_low: list[Product] = []
     for product_id in sorted(changes):
@@ -107,9 +103,6 @@ def _apply(
 
 
 def _low_stock_notify(*, products: list[Product]) -> None:
-    from accounts.models import Role, User
-    from emails.services import email_enqueue
-
     recipients = list(
         User.objects.filter(role__in=[Role.MANAGER, Role.ADMIN], is_active=True)
         .order_by("email")
@@ -123,8 +116,6 @@ def _low_stock_notify(*, products: list[Product]) -> None:
 @transaction.atomic
 def stock_initialize(*, product: Product, quantity: int, actor: User | None = None) -> None:
     """Record the opening stock of a newly created product (stock 0 before this call)."""
-    from catalog.models import Product
-
     if quantity < 0:
         raise ValueError("Initial stock cannot be negative.")
     column_check(Product, "stock_quantity", product.stock_quantity + quantity, attr="stock_quantity")
@@ -217,8 +208,6 @@ def stock_adjust(
     row's quantity, 409 ``stock_conflict`` (the client read a stale value). A result below zero is
     409 ``insufficient_stock``.
     """
-    from catalog.models import Product
-
     note = stock_note_clean(note)
     if reason not in ADJUSTMENT_REASONS:
         raise DomainError(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from catalog.errors import CatalogErrorCode
 from catalog.models import Product
 from core.bounds import column_check
+from core.db import lock_one
 from core.errors import DomainError, NotFoundError
 from emails.services import email_enqueue
 from inventory.errors import InventoryErrorCode
@@ -29,6 +30,7 @@ from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
 from orders.errors import InvalidTransitionError, OrderErrorCode
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
+from orders.refunds import refund_before_cancel, refunded
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -142,10 +144,8 @@ def _email_lines(items: Sequence[OrderItem]) -> list[dict[str, Any]]:
 
 def _order_cancelled_email(*, order: Order, reason: str) -> None:
     """Tell the customer their order is cancelled, why, and what was refunded (the refund, if any, is recorded
-    before the cancellation: see ``payments.services.payment_refund_for_order`` and the refund webhook)."""
-    from payments.models import Payment, PaymentStatus
-
-    refunds = list(Payment.objects.filter(order=order, status=PaymentStatus.REFUNDED).order_by("refunded_at"))
+    before the cancellation: see ``orders.refunds``)."""
+    refund = refunded(order=order)
     email_enqueue(
         to=[order.user.email],
         template="order_cancelled",
@@ -154,15 +154,24 @@ def _order_cancelled_email(*, order: Order, reason: str) -> None:
             "lines": _email_lines(list(order.items.select_related("product"))),
             "expired": reason == OrderEventReason.EXPIRED.value,
             "by_customer": reason == OrderEventReason.CANCELLED_BY_CUSTOMER.value,
-            "refund": sum((payment.amount for payment in refunds), Decimal("0.00")) if refunds else None,
-            "currency": refunds[0].currency if refunds else settings.PAYMENT_CURRENCY,
+            "refund": refund.amount if refund is not None else None,
+            "currency": refund.currency if refund is not None else settings.PAYMENT_CURRENCY,
         },
         idempotency_key=f"order-cancelled:{order.pk}",
     )
 
 
-def _order_lock(order_id: UUID) -> Order:
-    order = Order.objects.select_for_update(of=("self",)).select_related("user").filter(pk=order_id).first()
+def order_lock(order_id: UUID, *, user: User | None = None) -> Order | None:
+    """The order (with its customer) locked ``FOR UPDATE`` inside the caller's transaction; ``None`` if there is no
+    such order (or it is not ``user``'s). Orders, payments and refunds all lock an order through here."""
+    queryset = Order.objects.select_related("user").filter(pk=order_id)
+    if user is not None:
+        queryset = queryset.filter(user=user)
+    return lock_one(queryset)
+
+
+def _order_lock_or_404(order_id: UUID) -> Order:
+    order = order_lock(order_id)
     if order is None:
         raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
@@ -198,7 +207,7 @@ def _transition(
     *, order_id: UUID, to_status: str, actor: User | None, reason: str, only_from: Collection[str] | None = None
 ) -> Order:
     with transaction.atomic():
-        order = _order_lock(order_id)
+        order = _order_lock_or_404(order_id)
         # Checked under the row lock: the status read before locking may already be stale.
         if only_from is not None and order.status not in only_from:
             raise InvalidTransitionError(current=order.status, requested=to_status)
@@ -221,12 +230,10 @@ def order_transition(*, order_id: UUID, to_status: str, actor: User | None, reas
 def order_cancel(*, order_id: UUID, actor: User, reason: str = "") -> Order:
     """Cancel an order: its owner while ``PENDING``; managers and admins also once paid or processing."""
     if actor.is_manager_or_admin:
-        # Payments: a PAYMENT_CONFIRMED/PROCESSING order is refunded through its provider first,
-        # outside this module's transaction (no lock held across the provider call). No-op for
-        # unpaid orders; a provider failure raises 502 provider_error and nothing is cancelled.
-        from payments.services import payment_refund_for_order
-
-        payment_refund_for_order(order_id=order_id, actor=actor)
+        # A PAYMENT_CONFIRMED/PROCESSING order is refunded through its provider first, outside this
+        # module's transaction (no lock held across the provider call). No-op for unpaid orders; a
+        # provider failure raises 502 provider_error and nothing is cancelled (``orders.refunds``).
+        refund_before_cancel(order_id=order_id, actor=actor)
         return _transition(
             order_id=order_id,
             to_status=OrderStatus.CANCELLED,
@@ -265,7 +272,7 @@ def order_expire(*, order_id: UUID) -> Order | None:
     """Cancel one unpaid order whose payment window has passed; ``None`` if it was paid or cancelled meanwhile."""
     try:
         with transaction.atomic():
-            order = _order_lock(order_id)
+            order = _order_lock_or_404(order_id)
             if order.status != OrderStatus.PENDING or order.expires_at is None or order.expires_at > timezone.now():
                 return None
             _apply_transition(

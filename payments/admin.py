@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from orders.admin import order_admin_inline_register
 from payments.models import FakeCharge, Payment, WebhookEvent
 
 
@@ -87,7 +88,7 @@ class FakeChargeAdmin(ReadOnlyAdmin):
 
 
 class PaymentInline(admin.TabularInline[Payment, Any]):
-    """Read-only list of an order's payments, for the order admin (``inlines = [PaymentInline]``)."""
+    """Read-only list of an order's payments on the order page (registered with the order admin below)."""
 
     model = Payment
     fk_name = "order"
@@ -102,3 +103,6 @@ class PaymentInline(admin.TabularInline[Payment, Any]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+order_admin_inline_register(PaymentInline)

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -37,7 +38,8 @@ from core.errors import DomainError, NotFoundError
 from emails.services import email_enqueue
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus
-from orders.services import order_transition
+from orders.refunds import Refunded
+from orders.services import order_lock, order_transition
 from payments.errors import (
     OrderNotPayableError,
     PaymentErrorCode,
@@ -107,13 +109,6 @@ def provider_idempotency_key(*, order_id: UUID, idempotency_key: str) -> str:
     return f"pay_{order_id.hex}_{digest}"
 
 
-def _order_lock(order_id: UUID, *, user: User | None = None) -> Order | None:
-    queryset = Order.objects.select_for_update(of=("self",)).select_related("user").filter(pk=order_id)
-    if user is not None:
-        queryset = queryset.filter(user=user)
-    return queryset.first()
-
-
 def _ensure_payable(order: Order) -> None:
     if order.status != OrderStatus.PENDING:
         raise OrderNotPayableError(
@@ -127,7 +122,7 @@ def _ensure_payable(order: Order) -> None:
 
 def _payment_open(*, order_id: UUID, user: User, provider: str, idempotency_key: str) -> Payment:
     with transaction.atomic():
-        order = _order_lock(order_id, user=user)
+        order = order_lock(order_id, user=user)
         if order is None:
             raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
         _ensure_payable(order)
@@ -209,7 +204,7 @@ def _refund_unkeepable_on_commit(payment_id: UUID) -> None:
 
 def _payment_settle(*, payment: Payment, result: ChargeResult, actor: User) -> Payment:
     with transaction.atomic():
-        order = _order_lock(payment.order_id)
+        order = order_lock(payment.order_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if order is None:  # orders are never deleted while payments reference them (PROTECT)
             raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
@@ -287,15 +282,15 @@ def _payment_refund(*, payment_id: UUID, actor: User | None) -> Payment:
 def payment_refund_for_order(*, order_id: UUID, actor: User | None) -> None:
     """Refund the succeeded payment of a ``PAYMENT_CONFIRMED``/``PROCESSING`` order before it is cancelled.
 
-    Called by ``orders.services.order_cancel`` for staff cancellations. A no-op for unpaid orders or
-    orders in other statuses (the cancel itself then decides). The refund is marked as requested in
+    Called for staff cancellations by ``orders.services.order_cancel``, through ``orders.refunds``. A no-op
+    for unpaid orders or orders in other statuses (the cancel itself then decides). The refund is marked as requested in
     a committed row first, so the provider's ``payment.refunded`` webhook knows it is ours and leaves
     the cancellation (and restock) to the caller. Refunds are idempotent at the provider, so two
     managers cancelling at once refund once; the order's row lock lets only one cancel restock.
     Raises 502 ``provider_error`` if the provider fails: the order is then not cancelled.
     """
     with transaction.atomic():
-        order = _order_lock(order_id)
+        order = order_lock(order_id)
         if order is None or order.status not in REFUNDABLE_ORDER_STATUSES:
             return
         payment = Payment.objects.select_for_update().filter(order=order, status=PaymentStatus.SUCCEEDED).first()
@@ -305,6 +300,24 @@ def payment_refund_for_order(*, order_id: UUID, actor: User | None) -> None:
             payment.refund_requested_at = timezone.now()
             payment.save(update_fields=["refund_requested_at", "updated_at"])
     _payment_refund(payment_id=payment.pk, actor=actor)
+
+
+def payment_refunded_for_order(*, order: Order) -> Refunded | None:
+    """The total refunded on ``order`` and its currency, or ``None`` if nothing was (for the cancellation e-mail)."""
+    refunds = list(Payment.objects.filter(order=order, status=PaymentStatus.REFUNDED).order_by("refunded_at"))
+    if not refunds:
+        return None
+    return Refunded(amount=sum((payment.amount for payment in refunds), Decimal("0.00")), currency=refunds[0].currency)
+
+
+class PaymentRefundHandler:
+    """The payments side of ``orders.refunds``: registered by ``PaymentsConfig.ready``."""
+
+    def refund_before_cancel(self, *, order_id: UUID, actor: User | None) -> None:
+        payment_refund_for_order(order_id=order_id, actor=actor)
+
+    def refunded(self, *, order: Order) -> Refunded | None:
+        return payment_refunded_for_order(order=order)
 
 
 def payment_refund_unkeepable(*, payment_id: UUID) -> Payment:
@@ -396,7 +409,7 @@ def payment_webhook_handle(*, provider: str, body: bytes, headers: Mapping[str, 
         payment = None
         if event.event_type in (EventType.PAYMENT_SUCCEEDED, EventType.PAYMENT_REFUNDED):
             candidate = _payment_for_event(provider=provider, event=event)
-            order = _order_lock(candidate.order_id) if candidate is not None else None
+            order = order_lock(candidate.order_id) if candidate is not None else None
             if candidate is None or order is None:
                 outcome = WebhookOutcome.UNKNOWN_PAYMENT
             else:

@@ -4,7 +4,6 @@ from accounts.api import views
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
-    path("auth/token/", views.LoginView.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.RefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/password-change/", views.PasswordChangeView.as_view(), name="auth-password-change"),

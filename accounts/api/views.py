@@ -1,15 +1,13 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework import serializers as drf_serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import selectors, services
 from accounts.api.serializers import (
@@ -29,12 +27,9 @@ from accounts.models import User
 from accounts.permissions import IsAdmin
 from api.throttling import (
     AnonRateThrottle,
-    LoginRateThrottle,
     PasswordResetAccountRateThrottle,
     PasswordResetRateThrottle,
 )
-from carts.api.serializers import CartMergeSerializer
-from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER, cart_merge_at_login
 
 REGISTER_ACCEPTED = "Check your inbox: we have sent a message to this address."
 
@@ -53,51 +48,6 @@ class RegisterView(APIView):
         serializer.is_valid(raise_exception=True)
         services.user_register(**serializer.validated_data)
         return Response({"detail": REGISTER_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
-
-
-class LoginView(TokenObtainPairView):
-    """E-mail + password → access and refresh tokens. Throttled per client IP and e-mail.
-
-    With an ``X-Cart-Token`` header the anonymous cart is merged into the user's cart and the
-    merge result is returned under ``cart``.
-    """
-
-    throttle_classes = [LoginRateThrottle]
-
-    @extend_schema(
-        description="E-mail + password → access and refresh tokens. With an `X-Cart-Token` header the anonymous "
-        "cart is merged into the user's cart and the merge result is returned under `cart`.",
-        parameters=[CART_TOKEN_PARAMETER],
-        responses={
-            200: inline_serializer(
-                "LoginResponse",
-                fields={
-                    "access": drf_serializers.CharField(),
-                    "refresh": drf_serializers.CharField(),
-                    "cart": CartMergeSerializer(
-                        required=False,
-                        allow_null=True,
-                        help_text="Only with `X-Cart-Token`: the merged cart; null if the cart store is "
-                        "unavailable (the login still succeeds and the guest cart is kept).",
-                    ),
-                },
-            )
-        },
-        auth=[],
-    )
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise InvalidToken(exc.args[0]) from exc
-        data = dict(serializer.validated_data)
-        cart_token = request.headers.get(CART_TOKEN_HEADER)
-        if cart_token:
-            # TokenObtainSerializer.validate() sets ``user``; the stubs do not declare it.
-            user: User = serializer.user  # type: ignore[attr-defined]
-            data["cart"] = cart_merge_at_login(user=user, cart_token=cart_token)
-        return Response(data)
 
 
 class RefreshView(TokenRefreshView):

@@ -1,4 +1,3 @@
-import logging
 from typing import Any
 from uuid import UUID
 
@@ -25,10 +24,7 @@ from carts.api.serializers import (
     cart_merge_data,
 )
 from carts.types import CartView
-from core.errors import ServiceUnavailableError
 from idempotency.services import idempotent_response
-
-logger = logging.getLogger(__name__)
 
 CART_TOKEN_HEADER = "X-Cart-Token"  # noqa: S105 (a header name, not a secret)
 
@@ -206,17 +202,3 @@ class CartMergeView(APIView):
             return Response(cart_merge_data(result))
 
         return idempotent_response(request, required=False, run=run)
-
-
-def cart_merge_at_login(*, user: User, cart_token: str) -> dict[str, Any] | None:
-    """The login response's ``cart``: the merge result, or None when Redis is down.
-
-    A cart store outage must not stop anyone from signing in; the guest cart stays in Redis and
-    can be merged later with ``POST cart/merge/``.
-    """
-    try:
-        result = services.cart_merge(user=user, cart_token=cart_token)
-    except ServiceUnavailableError:
-        logger.warning("Cart store unavailable: guest cart not merged at login for user %s", user.pk)
-        return None
-    return cart_merge_data(result)

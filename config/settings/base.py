@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "carts",
     "payments",
+    "checkout",
     "backoffice",
 ]
 

@@ -10,11 +10,10 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import IsManagerOrAdmin
 from api.schema import DomainErrorResponseSerializer
-from idempotency.services import IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotent_response
+from idempotency.services import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from orders import selectors, services
 from orders.api.serializers import (
     OrderCancelInputSerializer,
-    OrderCreateInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
 )
@@ -30,12 +29,14 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-def _render(*, user: User, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
+def order_response(*, user: User, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
     # Re-read through the selector so the response carries the committed state with its items.
     return Response(OrderSerializer(selectors.order_get(user=user, order_id=order.pk)).data, status=status_code)
 
 
-class OrderListCreateView(GenericAPIView[Order]):
+class OrderListView(GenericAPIView[Order]):
+    """``GET orders/``; placing an order (``POST``, which may take the cart) is ``checkout.api.views``."""
+
     permission_classes = [IsAuthenticated]
     serializer_class = OrderSerializer
     queryset = Order.objects.none()  # schema generation only; rows come from the selector
@@ -44,37 +45,6 @@ class OrderListCreateView(GenericAPIView[Order]):
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.order_list(user=request.user))  # type: ignore[arg-type]
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="Place an order",
-        request=OrderCreateInputSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: OrderSerializer,
-            409: OpenApiResponse(
-                DomainErrorResponseSerializer,
-                description="`insufficient_stock` (one error per short product) or `idempotency_in_progress`.",
-            ),
-            422: OpenApiResponse(DomainErrorResponseSerializer, description="`idempotency_key_mismatch`."),
-        },
-        description="Either explicit `items` or `from_cart: true`. Unknown or inactive products are a 400 "
-        "`product_unavailable`. The order is PENDING until paid and expires after the payment timeout.",
-    )
-    def post(self, request: Request) -> Response:
-        return idempotent_response(request, required=False, run=lambda: self._place(request))
-
-    def _place(self, request: Request) -> Response:
-        serializer = OrderCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
-        if serializer.validated_data["from_cart"]:
-            # Imported here: carts depends on orders, not the other way round.
-            from carts.services import cart_checkout
-
-            order = cart_checkout(user=user)
-        else:
-            order = services.order_place(user=user, items=serializer.validated_data["items"])
-        return _render(user=user, order=order, status_code=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(GenericAPIView[Order]):
@@ -110,7 +80,7 @@ class OrderCancelView(GenericAPIView[Order]):
         user: User = request.user  # type: ignore[assignment]
         order = selectors.order_get(user=user, order_id=order_id)
         order = services.order_cancel(order_id=order.pk, actor=user, reason=serializer.validated_data["reason"])
-        return _render(user=user, order=order)
+        return order_response(user=user, order=order)
 
 
 class OrderStatusView(GenericAPIView[Order]):
@@ -137,4 +107,4 @@ class OrderStatusView(GenericAPIView[Order]):
         to_status = serializer.validated_data["status"]
         reason = serializer.validated_data["reason"]
         order = services.order_staff_set_status(order_id=order.pk, to_status=to_status, actor=user, reason=reason)
-        return _render(user=user, order=order)
+        return order_response(user=user, order=order)

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from carts.models import CartItem
-from carts.services import cart_checkout
+from checkout.services import checkout_cart_place
 from catalog.models import Product
 from core.errors import DomainError
 from inventory.models import StockMovement
@@ -62,7 +62,7 @@ def test_checkout_of_empty_cart_is_400(customer: User, customer_client: APIClien
     assert response.json()["errors"][0]["code"] == "cart_empty"
     CartFactory.create(user=customer)
     with pytest.raises(DomainError) as excinfo:
-        cart_checkout(user=customer)
+        checkout_cart_place(user=customer)
     assert excinfo.value.code == "cart_empty"
 
 

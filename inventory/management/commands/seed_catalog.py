@@ -24,7 +24,9 @@ from django.utils.text import slugify
 from faker import Faker
 from tqdm import tqdm
 
+from catalog.demo import demo_images_schedule
 from catalog.models import Category, Product
+from catalog.references import product_is_kept
 from catalog.services import catalog_cache_invalidate
 from inventory.models import MovementReason, StockMovement
 
@@ -109,15 +111,11 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE products; ANALYZE categories; ANALYZE stock_movements")
         catalog_cache_invalidate()
         if options["images"]:
-            from catalog.demo import demo_images_schedule
-
             totals.image_tasks = demo_images_schedule(product_ids=totals.product_ids or [])
         self._summary(totals, time.perf_counter() - started)
 
     def _clear(self) -> None:
-        from orders.models import OrderItem
-
-        if OrderItem.objects.exists():
+        if product_is_kept(None):
             raise CommandError("Orders reference the catalog: refusing to delete it.")
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM stock_movements")
