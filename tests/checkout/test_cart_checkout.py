@@ -5,8 +5,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from carts.models import CartItem
-from checkout.services import checkout_cart_place
 from catalog.models import Product
+from checkout.services import checkout_cart_place
 from core.errors import DomainError
 from inventory.models import StockMovement
 from orders.models import Order, OrderStatus
