@@ -1,8 +1,8 @@
 from celery import shared_task
 
+from orders import services
+
 
 @shared_task(name="orders.order_expire_overdue")
 def order_expire_overdue() -> int:
-    from orders.services import order_expire_overdue as expire
-
-    return expire()
+    return services.order_expire_overdue()
