@@ -11,7 +11,6 @@ class InventoryErrorCode(ErrorCode):
     INVALID_QUANTITY = "invalid_quantity"
     INVALID_DELTA = "invalid_delta"
     INVALID_REASON = "invalid_reason"
-    NOTE_REQUIRED = "note_required"
     NOTE_TOO_LONG = "note_too_long"
 
 

@@ -176,11 +176,10 @@ def stock_release(*, order: Order, reason: str, actor: User | None = None) -> li
 
 
 def stock_note_clean(note: str) -> str:
-    """A manual change's note, trimmed: 400 ``note_required`` when blank, ``note_too_long`` past
-    ``STOCK_NOTE_MAX_LENGTH`` characters, ``null_character`` with a NUL (PostgreSQL text cannot hold one)."""
+    """A manual change's note, trimmed: 400 ``note_too_long`` past ``STOCK_NOTE_MAX_LENGTH`` characters,
+    ``null_character`` with a NUL (PostgreSQL text cannot hold one). The API keeps the note optional (its contract
+    predates it); the back office's adjust-stock form requires one."""
     note = note.strip()
-    if not note:
-        raise DomainError("Write why the stock changes (a note).", code=InventoryErrorCode.NOTE_REQUIRED, attr="note")
     if "\x00" in note:
         raise DomainError("NUL characters (\\u0000) are not accepted.", code=ApiErrorCode.NULL_CHARACTER, attr="note")
     if len(note) > STOCK_NOTE_MAX_LENGTH:
@@ -198,11 +197,11 @@ def stock_adjust(
     product_id: UUID,
     delta: int,
     actor: User | None,
-    note: str,
+    note: str = "",
     reason: str = MovementReason.ADJUSTMENT,
     expected_quantity: int | None = None,
 ) -> StockMovement:
-    """Manager correction or restock of one product, with a written note saying why (stored on the ledger row).
+    """Manager correction or restock of one product, with an optional note saying why (stored on the ledger row).
 
     ``expected_quantity`` is a compare-and-set guard: when given and different from the locked
     row's quantity, 409 ``stock_conflict`` (the client read a stale value). A result below zero is
@@ -238,6 +237,6 @@ def stock_adjust(
     return movement
 
 
-def stock_restock(*, product_id: UUID, quantity: int, actor: User | None, note: str) -> StockMovement:
+def stock_restock(*, product_id: UUID, quantity: int, actor: User | None, note: str = "") -> StockMovement:
     """Goods received: add ``quantity`` units with reason ``restock``."""
     return stock_adjust(product_id=product_id, delta=quantity, actor=actor, note=note, reason=MovementReason.RESTOCK)

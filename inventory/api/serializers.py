@@ -16,7 +16,11 @@ class StockAdjustInputSerializer(StrictFieldsMixin, serializers.Serializer):
         required=False, min_value=0, help_text="Compare-and-set: refuse with 409 `stock_conflict` if stock differs."
     )
     note = serializers.CharField(
-        max_length=STOCK_NOTE_MAX_LENGTH, help_text="Why the stock changes; stored on the ledger row."
+        max_length=STOCK_NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the stock changes; stored on the ledger row.",
     )
 
     def validate_delta(self, value: int) -> int:

@@ -136,10 +136,10 @@ def test_adjust_stores_the_trimmed_note_on_the_ledger_row() -> None:
 
 @pytest.mark.parametrize(
     ("note", "code"),
-    [("", "note_required"), (" \n\t", "note_required"), ("x" * 501, "note_too_long"), ("a\x00b", "null_character")],
+    [("x" * 501, "note_too_long"), ("a\x00b", "null_character")],
 )
 @pytest.mark.parametrize("reason", [MovementReason.ADJUSTMENT, MovementReason.RESTOCK])
-def test_adjust_refuses_a_missing_long_or_nul_note(note: str, code: str, reason: str) -> None:
+def test_adjust_refuses_a_long_or_nul_note(note: str, code: str, reason: str) -> None:
     product = ProductFactory.create(stock=3)
     with pytest.raises(DomainError) as excinfo:
         stock_adjust(product_id=product.pk, delta=1, note=note, reason=reason, actor=None)
@@ -198,3 +198,10 @@ def test_database_refuses_negative_stock_even_outside_the_services() -> None:
     product = ProductFactory.create(stock=1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") - 2)
+
+
+@pytest.mark.parametrize("note", ["", " \n\t"])
+def test_adjust_without_a_note_keeps_an_empty_one(note: str) -> None:
+    product = ProductFactory.create(stock=3)
+    movement = stock_adjust(product_id=product.pk, delta=1, note=note, actor=None)
+    assert (StockMovement.objects.get(pk=movement.pk).note, _stock(product)) == ("", 4)
