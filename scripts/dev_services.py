@@ -127,8 +127,11 @@ def stop() -> None:
 
         # As root the wheel runs PostgreSQL as the data directory's owner (PostgreSQL refuses to run as root).
         user = pgdata.owner() if os.geteuid() == 0 else None
-        pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"]
-        subprocess.run(pg_ctl, user=user, capture_output=True, check=True)
+        pg_ctl = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "120", "-m", "fast", "stop"]
+        result = subprocess.run(pg_ctl, user=user, capture_output=True, check=False)
+        # A server that went away on its own meanwhile is stopped too; only one still running is a failure.
+        if result.returncode != 0 and (pgdata / "postmaster.pid").exists():
+            raise SystemExit(f"PostgreSQL: pg_ctl stop failed: {result.stderr.decode(errors='replace').strip()}")
         log(f"PostgreSQL: embedded server in {pgdata} stopped")
 
 

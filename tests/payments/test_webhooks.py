@@ -212,7 +212,8 @@ def test_missing_or_malformed_signature_header_is_refused(header):
     _assert_refused(post(body, _header(header) if header is not None else {}), "webhook_signature_invalid")
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+# +330, not +301: a future timestamp comes closer to the window while the request runs (seconds on a loaded machine).
+@pytest.mark.parametrize("skew", [-301, 330, -3600])
 def test_timestamp_outside_five_minutes_is_refused(skew):
     body, headers = signed_webhook(
         event_type="payment.succeeded", transaction_id="t", amount=Decimal("1"), timestamp=int(time.time()) + skew
