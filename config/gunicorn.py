@@ -1,6 +1,9 @@
 """gunicorn settings for the ASGI app (uvicorn workers); every value is overridable by environment."""
 
 import os
+import tempfile
+from pathlib import Path
+from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Two workers per core: under ASGI each worker runs its sync views (every signed-in write endpoint) on one thread,
@@ -18,3 +21,24 @@ max_requests_jitter = 100
 # The application decides whom to believe (TRUSTED_PROXIES, api/client_ip.py), so the server believes nobody and
 # REMOTE_ADDR stays the address of the TCP peer.
 forwarded_allow_ips = ""
+
+# Prometheus multi-process mode (core/metrics.py): every worker writes its metrics to files in one directory and a
+# scrape answered by any worker reads them all. Default: one directory per port, so two servers on one machine never
+# mix their figures.
+METRICS_DIR_DEFAULT = str(Path(tempfile.gettempdir()) / f"shop-metrics-{bind.rpartition(':')[2]}")
+
+
+def on_starting(server: Any) -> None:
+    """The master starts, before any worker imports prometheus_client: the workers inherit the directory, and the
+    files of an earlier run are removed (their counters would add to this run's)."""
+    directory = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", METRICS_DIR_DEFAULT)
+    from core.metrics import prepare_directory  # after the variable: prometheus_client reads it on import
+
+    prepare_directory(directory)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker exited: its live gauges (requests in flight) leave the sums; its counters still count."""
+    from core.metrics import process_exited
+
+    process_exited(worker.pid)

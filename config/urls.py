@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from api.docs import redoc_view, swagger_view
 from api.health import HealthView
 from api.media import media_file
+from api.metrics import metrics_view
 
 api_v1 = [
     path("", include("checkout.api.urls")),
@@ -20,6 +21,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_view("schema"), name="swagger-ui"),
     path("api/redoc/", redoc_view("schema"), name="redoc"),

@@ -53,7 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
+    # Outermost: every answer is counted, refusals and static files included (api/metrics.py).
+    "api.metrics.MetricsMiddleware",
+    # Then: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
     "api.middleware.NulRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "api.static.StaticFilesMiddleware",
@@ -453,6 +455,13 @@ SEED_DEMO_PRODUCTS = env.int("SEED_DEMO_PRODUCTS", default=300)
 # The port `make run` serves on: printed in its banner and the default target of `manage.py stress_orders`.
 SERVER_PORT = env.int("PORT", default=8000)
 PRODUCT_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+# --- Observability (docs/operations.md) ---------------------------------------------------------
+# HTTP and domain metrics at /metrics (Prometheus text format). Off: the middleware leaves the stack.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
+# Who may scrape /metrics: clients on these CIDRs (as api/client_ip.py sees them), or with this bearer token.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 LOGGING = {
     "version": 1,
