@@ -34,6 +34,12 @@ def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
     return parsed
 
 
+def from_trusted_proxy(request: Any) -> bool:
+    """Whether the TCP peer of ``request`` is one of ``TRUSTED_PROXIES`` (whose headers are then believed)."""
+    remote = _parse(str(request.META.get("REMOTE_ADDR") or ""))
+    return remote is not None and any(remote in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request: Any) -> str:
     """The client's address for ``request`` (a Django ``HttpRequest`` or a DRF ``Request``)."""
     meta = request.META

@@ -25,6 +25,8 @@ class OutboxMessage(BaseModel):
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The request that wrote the row (X-Request-ID): sent along with the delivery task, on its log lines.
+    request_id = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         db_table = "outbox_messages"

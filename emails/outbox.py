@@ -16,14 +16,17 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core.logging import current_request_id, get_logger
 from emails.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def outbox_backoff(attempts: int) -> timedelta:
@@ -41,7 +44,12 @@ def outbox_email_add(
     key = idempotency_key or f"email:{uuid.uuid4()}"
     message, _ = OutboxMessage.objects.get_or_create(
         idempotency_key=key,
-        defaults={"kind": "email", "payload": payload, "next_attempt_at": timezone.now()},
+        defaults={
+            "kind": "email",
+            "payload": payload,
+            "next_attempt_at": timezone.now(),
+            "request_id": current_request_id(),
+        },
     )
     return message
 
@@ -75,7 +83,9 @@ def outbox_relay(*, batch_size: int = 100) -> int:
             message.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
             # Published before commit: if the broker refuses, the whole claim rolls back and stays due.
             # If the process dies after publishing, the delivered task still finds its row (state check).
-            outbox_deliver_task.apply_async(args=[str(message.pk)], producer=producer, retry=False)
+            outbox_deliver_task.apply_async(
+                args=[str(message.pk)], producer=producer, retry=False, headers={"request_id": message.request_id}
+            )
             published += 1
     return published
 
@@ -86,18 +96,26 @@ def outbox_deliver(*, message_id: str) -> bool:
         message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.state != OutboxState.PENDING:
             return False
-        try:
-            _send(message.payload, message_key=message.idempotency_key)
-        except Exception as exc:  # any mail-server failure: keep the row pending for the relay's next try
-            message.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-            message.save(update_fields=["last_error", "updated_at"])
-            logger.warning("outbox message %s failed: %s", message.pk, exc)
-            return False
-        message.state = OutboxState.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["state", "sent_at", "last_error", "updated_at"])
-        return True
+        with structlog.contextvars.bound_contextvars(
+            **({"request_id": message.request_id} if message.request_id else {}), outbox_message_id=str(message.pk)
+        ):
+            return _deliver_locked(message)
+
+
+def _deliver_locked(message: OutboxMessage) -> bool:
+    try:
+        _send(message.payload, message_key=message.idempotency_key)
+    except Exception as exc:  # any mail-server failure: keep the row pending for the relay's next try
+        message.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        message.save(update_fields=["last_error", "updated_at"])
+        log.warning("outbox message failed", error=f"{exc.__class__.__name__}: {exc}", attempts=message.attempts)
+        return False
+    message.state = OutboxState.SENT
+    message.sent_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["state", "sent_at", "last_error", "updated_at"])
+    log.info("outbox message sent", kind=message.kind, attempts=message.attempts)
+    return True
 
 
 def outbox_dead_count() -> int:

@@ -445,6 +445,7 @@ CREATE TABLE public.outbox_messages (
     last_error text NOT NULL,
     next_attempt_at timestamp with time zone NOT NULL,
     payload jsonb NOT NULL,
+    request_id character varying(128) NOT NULL,
     sent_at timestamp with time zone,
     state character varying(16) NOT NULL,
     updated_at timestamp with time zone NOT NULL,

@@ -570,6 +570,7 @@ outbox_messages = Table(
     Column("last_error", TEXT(), nullable=False),
     Column("next_attempt_at", TIMESTAMP(timezone=True), nullable=False),
     Column("payload", JSONB(astext_type=Text()), nullable=False),
+    Column("request_id", VARCHAR(length=128), nullable=False),
     Column("sent_at", TIMESTAMP(timezone=True)),
     Column("state", VARCHAR(length=16), nullable=False),
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),

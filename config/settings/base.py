@@ -10,6 +10,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
+from core.logging import logging_config
+
 # Lets generic classes (ModelAdmin[User], QuerySet[Order]…) be subscripted at runtime.
 django_stubs_ext.monkeypatch()
 
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every answer is counted, refusals and static files included (api/metrics.py).
     "api.metrics.MetricsMiddleware",
+    # The request id (X-Request-ID from a trusted proxy, or a new one) on every log line and in the response.
+    "api.request_id.RequestIdMiddleware",
     # Then: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
     "api.middleware.NulRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -463,14 +467,11 @@ METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_redis": {"level": "WARNING"}},
-}
+# Structured logs (core/logging.py): one JSON object per line (LOG_FORMAT=json, the default) or readable console
+# lines (LOG_FORMAT=console, the default of `make run`), each with the request id and the context bound to it.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
 
 # E-mail uniqueness is enforced case-insensitively by the users_email_ci_unique constraint
 # (UniqueConstraint(Lower("email"))), which Django's check does not recognise (E003 with ModelBackend, W004 with

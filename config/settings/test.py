@@ -1,9 +1,24 @@
 from django.core.exceptions import ImproperlyConfigured
 
+from core.logging import logging_config
+
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_BASE_DB, REDIS_DATABASES, REDIS_URL, REST_FRAMEWORK, env, redis_db_url
+from .base import (
+    CACHES,
+    DATABASES,
+    LOG_LEVEL,
+    REDIS_BASE_DB,
+    REDIS_DATABASES,
+    REDIS_URL,
+    REST_FRAMEWORK,
+    env,
+    redis_db_url,
+)
 
 DEBUG = False
+# Readable lines in test output; the tests of the JSON format set LOG_FORMAT=json for the processes they start.
+LOG_FORMAT = env("LOG_FORMAT", default="console")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 OUTBOX_DELIVER_ON_COMMIT = env.bool("OUTBOX_DELIVER_ON_COMMIT", default=True)
