@@ -14,3 +14,8 @@ class CoreConfig(AppConfig):
         # One line at startup saying which Redis database each role uses (REDIS_URL may name the first one).
         roles = ", ".join(f"{role} {settings.REDIS_BASE_DB + index}" for index, role in enumerate(settings.REDIS_ROLES))
         logger.info("Redis databases from REDIS_URL: %s (a role's own *_URL setting overrides it).", roles)
+
+        from core.metrics import register_scrape_collector
+        from core.task_metrics import QueueDepth
+
+        register_scrape_collector(QueueDepth(ttl=settings.METRICS_QUERY_TTL))

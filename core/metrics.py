@@ -14,11 +14,12 @@ them, by collectors registered with :func:`register_scrape_collector`.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess, start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import Metric
 
@@ -66,6 +67,24 @@ def exposition() -> bytes:
     return output + generate_latest(extra)
 
 
+def expire_scrape_collectors() -> None:
+    """The next scrape computes every cached figure afresh (tests; an operator's shell)."""
+    for collector in _scrape_collectors:
+        if isinstance(collector, CachedGauges):
+            collector.expire()
+
+
+def serve(port: int, addr: str = "0.0.0.0") -> None:  # noqa: S104 - a worker container's own port, not published
+    """Answers scrapes on ``port`` from a thread of this process (a Celery worker, which has no web server); every
+    process sharing the multi-process directory (the pool's children) is counted."""
+    registry = REGISTRY
+    directory = multiprocess_dir()
+    if directory is not None:
+        registry = CollectorRegistry(auto_describe=False)
+        multiprocess.MultiProcessCollector(registry, path=directory)
+    start_http_server(port, addr=addr, registry=registry)
+
+
 def prepare_directory(path: str) -> None:
     """Creates the multi-process directory and removes the files of an earlier run (a server starting)."""
     directory = Path(path)
@@ -79,3 +98,26 @@ def process_exited(pid: int) -> None:
     directory = multiprocess_dir()
     if directory is not None:
         multiprocess.mark_process_dead(pid, directory)
+
+
+class CachedGauges:
+    """A scrape collector whose figures cost a query: computed at most once per ``ttl`` seconds in this process,
+    so scrapes (every worker, every Prometheus) never turn into a query each."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._computed_at = float("-inf")
+        self._metrics: list[Metric] = []
+
+    def compute(self) -> list[Metric]:
+        raise NotImplementedError
+
+    def collect(self) -> Iterable[Metric]:
+        now = time.monotonic()
+        if now - self._computed_at >= self.ttl:
+            self._metrics = self.compute()
+            self._computed_at = now
+        return list(self._metrics)
+
+    def expire(self) -> None:
+        self._computed_at = float("-inf")

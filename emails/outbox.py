@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.logging import current_request_id, get_logger
+from emails.metrics import DELIVERIES
 from emails.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -108,12 +109,14 @@ def _deliver_locked(message: OutboxMessage) -> bool:
     except Exception as exc:  # any mail-server failure: keep the row pending for the relay's next try
         message.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
         message.save(update_fields=["last_error", "updated_at"])
+        DELIVERIES.labels("failed").inc()
         log.warning("outbox message failed", error=f"{exc.__class__.__name__}: {exc}", attempts=message.attempts)
         return False
     message.state = OutboxState.SENT
     message.sent_at = timezone.now()
     message.last_error = ""
     message.save(update_fields=["state", "sent_at", "last_error", "updated_at"])
+    DELIVERIES.labels("sent").inc()
     log.info("outbox message sent", kind=message.kind, attempts=message.attempts)
     return True
 

@@ -466,6 +466,9 @@ METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 # Who may scrape /metrics: clients on these CIDRs (as api/client_ip.py sees them), or with this bearer token.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Figures read with a query at scrape time (outbox rows, low stock, queue depth): at most one query per this many
+# seconds per process, however many scrapes arrive.
+METRICS_QUERY_TTL = env.float("METRICS_QUERY_TTL", default=15.0)
 
 # Structured logs (core/logging.py): one JSON object per line (LOG_FORMAT=json, the default) or readable console
 # lines (LOG_FORMAT=console, the default of `make run`), each with the request id and the context bound to it.

@@ -1,0 +1,71 @@
+"""Celery metrics: task runs by outcome and duration (counted in the process that runs the task), and the depth of
+each queue in the broker (read by the process answering a scrape)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from celery.signals import task_postrun, task_prerun
+from django.conf import settings
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+
+from core.metrics import CachedGauges
+
+TASKS = Counter(
+    "celery_tasks", "Celery task runs, by task and outcome (succeeded, failed, retried).", ["task", "outcome"]
+)
+TASK_DURATION = Histogram(
+    "celery_task_duration_seconds",
+    "Time a Celery task ran, by task.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)
+_OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried"}
+_started: dict[str, float] = {}
+
+
+@task_prerun.connect(weak=False)
+def _task_started(task_id: str | None = None, **kwargs: Any) -> None:
+    _started[str(task_id)] = time.perf_counter()
+
+
+@task_postrun.connect(weak=False)
+def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, **kwargs: Any) -> None:
+    """``state`` is SUCCESS, FAILURE or RETRY (a task that called ``self.retry()``)."""
+    started = _started.pop(str(task_id), None)
+    name = str(getattr(task, "name", "unknown"))
+    TASKS.labels(name, _OUTCOMES.get(str(state), str(state).lower())).inc()
+    if started is not None:
+        TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+
+
+def task_queues() -> list[str]:
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values() if "queue" in route}
+    return sorted({settings.CELERY_TASK_DEFAULT_QUEUE, *routed})
+
+
+class QueueDepth(CachedGauges):
+    """Messages waiting in each queue (a Redis list per queue: one LLEN each, pipelined)."""
+
+    def compute(self) -> list[Metric]:
+        depth = GaugeMetricFamily("celery_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
+        url = str(settings.CELERY_BROKER_URL)
+        if not url.startswith(("redis://", "rediss://")):
+            return [depth]
+        queues = task_queues()
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            with client.pipeline(transaction=False) as pipe:
+                for queue in queues:
+                    pipe.llen(queue)
+                lengths = pipe.execute()
+            client.close()
+        except redis.RedisError:
+            return [depth]  # the broker is down: /healthz says so; the series goes missing (an alert on absent())
+        for queue, length in zip(queues, lengths, strict=True):
+            depth.add_metric([queue], float(length))
+        return [depth]
