@@ -18,3 +18,4 @@ class ApiErrorCode(ErrorCode):
     JSON_TOO_DEEP = "json_too_deep"
     NULL_CHARACTER = "null_character"
     UNKNOWN_FIELD = "unknown_field"
+    PERMISSION_DENIED = "permission_denied"  # /metrics to a client neither on its networks nor with its token

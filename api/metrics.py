@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from prometheus_client import Counter, Gauge, Histogram
 
 from api.client_ip import client_ip
+from api.error_codes import ApiErrorCode
 from core.metrics import CONTENT_TYPE_LATEST, exposition
 
 REQUESTS = Counter(
@@ -144,7 +145,7 @@ def metrics_view(request: HttpRequest) -> HttpResponseBase:
                 "type": "client_error",
                 "errors": [
                     {
-                        "code": "permission_denied",
+                        "code": ApiErrorCode.PERMISSION_DENIED,
                         "detail": "Metrics are answered to the configured networks or with the metrics token.",
                         "attr": None,
                     }
