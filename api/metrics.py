@@ -13,12 +13,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import lru_cache
 from time import perf_counter
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -26,6 +25,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from api.client_ip import client_ip
 from api.error_codes import ApiErrorCode
+from api.hybrid_middleware import HybridMiddleware
 from core.metrics import CONTENT_TYPE_LATEST, exposition
 
 REQUESTS = Counter(
@@ -66,26 +66,18 @@ def route_label(request: HttpRequest) -> str:
     return route_template(match.route)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HybridMiddleware):
     """First in MIDDLEWARE, so every answer is counted (refusals and static files too); sync and async, with no
     thread hop under ASGI. Off (not in the stack at all) when ``METRICS_ENABLED`` is false."""
-
-    sync_capable = True
-    async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         if not settings.METRICS_ENABLED:
             raise MiddlewareNotUsed
-        self.get_response = get_response
-        self._is_async = iscoroutinefunction(get_response)
-        if self._is_async:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         # (route, method, status class) -> the labelled children: labels() validates and locks on every call.
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
-    def __call__(self, request: HttpRequest) -> Any:
-        if self._is_async:
-            return self._acall(request)
+    def sync_call(self, request: HttpRequest) -> HttpResponseBase:
         started = perf_counter()
         IN_FLIGHT.inc()
         try:
@@ -95,12 +87,11 @@ class MetricsMiddleware:
         self._observe(request, response.status_code, perf_counter() - started)
         return response
 
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+    async def async_call(self, request: HttpRequest) -> HttpResponseBase:
         started = perf_counter()
         IN_FLIGHT.inc()
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         try:
-            response = await get_response(request)
+            response = await self.get_response_async(request)
         finally:
             IN_FLIGHT.dec()
         self._observe(request, response.status_code, perf_counter() - started)

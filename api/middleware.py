@@ -6,13 +6,10 @@ the API's JSON parser (:mod:`api.parsers`), which is where they are decoded.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, QueryDict
 
 from api.error_codes import ApiErrorCode
+from api.hybrid_middleware import HybridMiddleware
 
 # Multipart bodies are left to the view: uploads may be larger than the in-memory body limit, and both DRF's and
 # Django's form CharFields refuse NUL characters themselves.
@@ -55,29 +52,17 @@ def nul_refused(location: str) -> JsonResponse:
     )
 
 
-class NulRefusalMiddleware:
+class NulRefusalMiddleware(HybridMiddleware):
     """First in MIDDLEWARE; sync and async (under ASGI it adds no thread hop, like :mod:`api.static`)."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self._is_async = iscoroutinefunction(get_response)
-        if self._is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if self._is_async:
-            return self._acall(request)
+    def sync_call(self, request: HttpRequest) -> HttpResponseBase:
         location = nul_location(request)
         if location is not None:
             return nul_refused(location)
         return self.get_response(request)
 
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+    async def async_call(self, request: HttpRequest) -> HttpResponseBase:
         location = nul_location(request)
         if location is not None:
             return nul_refused(location)
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        return await get_response(request)
+        return await self.get_response_async(request)

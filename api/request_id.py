@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import structlog
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from api.client_ip import from_trusted_proxy
+from api.hybrid_middleware import HybridMiddleware
 
 HEADER = "X-Request-ID"
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -30,23 +28,12 @@ def request_id_for(request: HttpRequest) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HybridMiddleware):
     """Second in MIDDLEWARE (after the metrics); sync and async, with no thread hop under ASGI. Under ASGI each
     request runs in a context of its own, and sync code it calls gets a copy: the id never leaks between requests.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self._is_async = iscoroutinefunction(get_response)
-        if self._is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if self._is_async:
-            return self._acall(request)
+    def sync_call(self, request: HttpRequest) -> HttpResponseBase:
         # A thread serves one request after another under WSGI: nothing bound for the previous one may remain.
         structlog.contextvars.clear_contextvars()
         request.request_id = request_id = request_id_for(request)  # type: ignore[attr-defined]
@@ -58,10 +45,9 @@ class RequestIdMiddleware:
         response[HEADER] = request_id
         return response
 
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+    async def async_call(self, request: HttpRequest) -> HttpResponseBase:
         request.request_id = request_id = request_id_for(request)  # type: ignore[attr-defined]
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         with structlog.contextvars.bound_contextvars(request_id=request_id):
-            response = await get_response(request)
+            response = await self.get_response_async(request)
         response[HEADER] = request_id
         return response

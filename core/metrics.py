@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -100,7 +101,7 @@ def process_exited(pid: int) -> None:
         multiprocess.mark_process_dead(pid, directory)
 
 
-class CachedGauges:
+class CachedGauges(ABC):
     """A scrape collector whose figures cost a query: computed at most once per ``ttl`` seconds in this process,
     so scrapes (every worker, every Prometheus) never turn into a query each."""
 
@@ -109,8 +110,9 @@ class CachedGauges:
         self._computed_at = float("-inf")
         self._metrics: list[Metric] = []
 
+    @abstractmethod
     def compute(self) -> list[Metric]:
-        raise NotImplementedError
+        """The figures, from the queries they cost."""
 
     def collect(self) -> Iterable[Metric]:
         now = time.monotonic()
