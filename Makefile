@@ -10,7 +10,7 @@ SERVICES = eval "$$($(PY) scripts/dev_services.py)"
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop test lint typecheck check bench venv clean-data chromium
+.PHONY: run stop test lint typecheck check bench bench-peer venv clean-data chromium
 
 venv: $(STAMP)
 
@@ -65,6 +65,11 @@ schema-check: venv
 
 bench: venv
 	@$(SERVICES) && $(PY) bench/run_all.py
+
+# This shop against django-oscar + django-oscar-api (their own virtual environment under .data/peer, their own
+# database), same data size and server, interleaved rounds; writes bench/results/peer.md.
+bench-peer: venv
+	@$(SERVICES) && $(PY) bench/peer.py
 
 clean-data:
 	rm -rf .data

@@ -1,9 +1,9 @@
 """`make bench`: seed a 100 000-product catalog once, run every benchmark, write bench/results/README.md.
 
-Runs bench/catalog.py, bench/carts.py, bench/orders.py and bench/memory.py one after the other against the
-database in DATABASE_URL (each starts its own gunicorn + uvicorn server), then collects their Markdown reports
-into one page with the date, the machine (CPU, cores, memory) and the load average around the run: the figures
-are only comparable with the load they were measured under.
+Runs bench/catalog.py, bench/carts.py, bench/orders.py, bench/memory.py and bench/peer.py (django-oscar side by
+side) one after the other against the database in DATABASE_URL (each starts its own gunicorn + uvicorn server),
+then collects their Markdown reports into one page with the date, the machine (CPU, cores, memory) and the load
+average around the run: the figures are only comparable with the load they were measured under.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/run_all.py [--products 100000] [--skip memory]
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, ROOT, django_setup
 
-BENCHES = ("catalog", "carts", "orders", "memory")
+BENCHES = ("catalog", "carts", "orders", "memory", "peer")
 CHARTS = {"catalog": "catalog.png", "carts": "carts.png"}
 
 
@@ -72,7 +72,7 @@ def main() -> None:
         if name in args.skip:
             continue
         print(f"\n=== bench/{name}.py ===", flush=True)
-        extra = ["--products", str(args.products)] if name == "catalog" else []
+        extra = ["--products", str(args.products)] if name in {"catalog", "peer"} else []
         begin = time.monotonic()
         completed = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), *extra], cwd=ROOT, check=False)
         outcomes[name] = (completed.returncode, time.monotonic() - begin)
