@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_shutdown, worker_ready
+from celery.signals import worker_init, worker_process_shutdown, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -12,6 +12,15 @@ app.autodiscover_tasks()
 # Request ids carried into tasks and bound to their log lines, and task metrics (imported for their signal handlers).
 import core.task_context  # noqa: E402
 import core.task_metrics  # noqa: E402,F401
+
+
+@worker_init.connect(weak=False)
+def _observability(**kwargs: object) -> None:
+    """Traces and error reports of the worker when their endpoints are set (before the pool forks: each child
+    inherits the instrumentation, and the exporters restart their threads after the fork)."""
+    from config.observability import configure
+
+    configure("worker")
 
 
 @worker_ready.connect(weak=False)

@@ -4,4 +4,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+from config.observability import configure
+
+# Traces and error reports when their endpoints are set, before the application builds its middleware stack.
+configure("web")
+
 application = get_wsgi_application()

@@ -470,6 +470,15 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # seconds per process, however many scrapes arrive.
 METRICS_QUERY_TTL = env.float("METRICS_QUERY_TTL", default=15.0)
 
+# Traces and error reports (config/observability.py), each off unless its endpoint is set; off, neither library is
+# imported. OTLP over HTTP to <endpoint>/v1/traces (OTEL_EXPORTER_OTLP_HEADERS is read by the exporter itself);
+# the service name defaults to shop-web / shop-worker.
+OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env("OTEL_SERVICE_NAME", default="")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+
 # Structured logs (core/logging.py): one JSON object per line (LOG_FORMAT=json, the default) or readable console
 # lines (LOG_FORMAT=console, the default of `make run`), each with the request id and the context bound to it.
 LOG_FORMAT = env("LOG_FORMAT", default="json")
