@@ -74,8 +74,6 @@ class MetricsMiddleware(HybridMiddleware):
         if not settings.METRICS_ENABLED:
             raise MiddlewareNotUsed
         super().__init__(get_response)
-        # (route, method, status class) -> the labelled children: labels() validates and locks on every call.
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def sync_call(self, request: HttpRequest) -> HttpResponseBase:
         started = perf_counter()
@@ -98,14 +96,25 @@ class MetricsMiddleware(HybridMiddleware):
         return response
 
     def _observe(self, request: HttpRequest, status: int, seconds: float) -> None:
-        method = request.method if request.method in _METHODS else "other"
-        key = (route_label(request), str(method), f"{status // 100}xx")
-        children = self._children.get(key)
-        if children is None:
-            children = (REQUESTS.labels(*key), DURATION.labels(key[0], key[1]))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        request_observe(route_label(request), str(request.method), status, seconds)
+
+
+# (route, method, status class) -> the labelled children: labels() validates and locks on every call.
+_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def request_observe(route: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request (``route``: a template from :func:`route_template`, or a label of this module).
+
+    The middleware counts what Django answers; an ASGI layer answering before Django counts its own answers here.
+    """
+    key = (route, method if method in _METHODS else "other", f"{status // 100}xx")
+    children = _children.get(key)
+    if children is None:
+        children = (REQUESTS.labels(*key), DURATION.labels(key[0], key[1]))
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 @lru_cache(maxsize=8)

@@ -234,14 +234,14 @@ async def cached_peek(*, scope: str, key: str) -> CachedBody | None:
     if outages.is_down(location):
         return None
     try:
-        _, raw = await _read(scope, key)
+        generation, raw = await _read(scope, key)
     except _REDIS_ERRORS as exc:
         outages.record(location, exc)
         return None
     if raw is None:
         return None
     body, etag = _unpack(raw)
-    return CachedBody(body, etag, hit=True)
+    return CachedBody(body, etag, hit=True, generation=generation)
 
 
 def list_key(parts: Iterable[tuple[str, str]], *, resource: str) -> str:

@@ -1,12 +1,23 @@
-"""Catalog metrics read at scrape: products at or below their low-stock threshold."""
+"""Catalog metrics: the public read cache's hits, misses and fills; products at or below their low-stock threshold
+(read at scrape)."""
 
 from __future__ import annotations
 
+from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from catalog.selectors import product_low_stock_count
 from core.metrics import CachedGauges
+
+# view: product_detail | product_list | category_detail | category_list. Public reads only (staff reads bypass the
+# cache); hits answered before Django (catalog.api.fastpath) are counted like those Django answers.
+CACHE_REQUESTS = Counter(
+    "catalog_cache_requests",
+    "Public catalog reads answered from the cache (hit) or computed (miss), by view.",
+    ["view", "result"],
+)
+CACHE_FILLS = Counter("catalog_cache_fills", "Public catalog responses computed from the database, by view.", ["view"])
 
 
 class LowStockGauge(CachedGauges):

@@ -41,6 +41,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.views import has_credentials
+from catalog import metrics
 from catalog.api.pagination import AsyncPagination
 from catalog.cache import (
     LIST_NAMESPACE,
@@ -96,6 +97,15 @@ class _Entry:
     with_etag: bool
 
 
+def is_anonymous_json_read(request: HttpRequest) -> bool:
+    """An anonymous GET or HEAD not asking for the browsable API: what a cached public response may answer."""
+    return (
+        request.method in ("GET", "HEAD")
+        and not has_credentials(request)
+        and "text/html" not in request.headers.get("Accept", "")
+    )
+
+
 def _is_staff_reader(request: Request) -> bool:
     user = request.user
     return bool(user and user.is_authenticated and getattr(user, "is_manager_or_admin", False))
@@ -119,6 +129,8 @@ class CachedReadViewSet(GenericViewSet):
 
     cache_resource: ClassVar[str]
     cache_raw_query: ClassVar[bool] = False
+    # The singular of the resource in metric labels: ``product`` -> ``product_detail``, ``product_list``.
+    cache_metric_name: ClassVar[str]
 
     # What a view declares.
 
@@ -130,6 +142,19 @@ class CachedReadViewSet(GenericViewSet):
 
     def detail_scope(self, pk: UUID) -> str:
         return LIST_NAMESPACE
+
+    def cache_view_label(self) -> str | None:
+        """This route's ``view`` label in the cache metrics (``product_detail``...), None for other actions."""
+        action = self.action_map.get("get")
+        kind = {"retrieve": "detail", "list": "list"}.get(action or "")
+        return f"{self.cache_metric_name}_{kind}" if kind else None
+
+    def _count(self, cached: CachedBody) -> None:
+        view = self.cache_view_label()
+        if view is not None:
+            metrics.CACHE_REQUESTS.labels(view, "hit" if cached.hit else "miss").inc()
+            if not cached.hit:
+                metrics.CACHE_FILLS.labels(view).inc()
 
     # The reads.
 
@@ -156,11 +181,7 @@ class CachedReadViewSet(GenericViewSet):
         return self._respond(request, cached, with_etag=True)
 
     async def async_dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if (
-            request.method in ("GET", "HEAD")
-            and not has_credentials(request)
-            and "text/html" not in request.headers.get("Accept", "")
-        ):
+        if is_anonymous_json_read(request):
             hit = await self._anonymous_hit(request, kwargs)
             if hit is not None:
                 return hit
@@ -168,28 +189,46 @@ class CachedReadViewSet(GenericViewSet):
 
     # The protocol.
 
-    async def _anonymous_hit(self, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponseBase | None:
-        """The cached public response to an anonymous JSON GET, or None to take the normal path."""
+    def anonymous_entry(self, request: HttpRequest, kwargs: Mapping[str, Any], *, raw: bool) -> _Entry | None:
+        """Where the public response to an anonymous read of this route is kept, or None when it has none.
+
+        ``raw``: for a list whose view keys pages by their query string as sent (``cache_raw_query``), that key,
+        checked before validating; otherwise the key of the validated query (None when it does not validate:
+        the DRF path answers the 400). The pure-ASGI fast path (:mod:`catalog.api.fastpath`) asks the same.
+        """
         action = self.action_map.get("get")
         if action == "retrieve":
-            entry = self._detail_entry(kwargs["pk"])
-        elif action == "list":
-            # Only list pages carry absolute next/previous links; a detail needs no origin.
-            origin = request.build_absolute_uri("/")
-            if self.cache_raw_query:
-                cached = await cached_peek(scope=LIST_NAMESPACE, key=self._raw_key(request.GET, origin))
-                if cached is not None:
-                    return self._hit_response(request, cached, with_etag=False)
-            try:
-                entry = self._list_entry(request.GET, origin, self.list_query(request.GET, staff=False))
-            except ValidationError:
-                # An invalid filter, page or page_size: the DRF path answers the 400 in the envelope.
-                return None
-        else:
+            return self._detail_entry(kwargs["pk"])
+        if action != "list":
+            return None
+        # Only list pages carry absolute next/previous links; a detail needs no origin.
+        origin = request.build_absolute_uri("/")
+        if raw and self.cache_raw_query:
+            return _Entry(LIST_NAMESPACE, self._raw_key(request.GET, origin), with_etag=False)
+        try:
+            return self._list_entry(request.GET, origin, self.list_query(request.GET, staff=False))
+        except ValidationError:
+            return None
+
+    async def _anonymous_hit(self, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponseBase | None:
+        """The cached public response to an anonymous JSON GET, or None to take the normal path."""
+        raw = None
+        if self.cache_raw_query and self.action_map.get("get") == "list":
+            raw = self.anonymous_entry(request, kwargs, raw=True)
+            assert raw is not None
+            cached = await cached_peek(scope=raw.scope, key=raw.key)
+            if cached is not None:
+                return self._hit_response(request, cached, with_etag=False)
+        entry = self.anonymous_entry(request, kwargs, raw=False)
+        if entry is None:
             return None
         cached = await cached_peek(scope=entry.scope, key=entry.key)
         if cached is None:
             return None
+        if raw is not None:
+            # Keep the page under the query as sent too, so the next identical request hits without validating
+            # (which is also the only list key the pure-ASGI fast path reads).
+            await cached_alias_store(key=raw.key, cached=cached)
         return self._hit_response(request, cached, with_etag=entry.with_etag)
 
     def _list_entry(self, params: QueryDict, origin: str, query: PageQuery) -> _Entry:
@@ -216,7 +255,9 @@ class CachedReadViewSet(GenericViewSet):
         if staff:
             body = await compute()
             return CachedBody(body, etag_for(body), hit=False)
-        return await cached_body(scope=entry.scope, key=entry.key, compute=compute)
+        cached = await cached_body(scope=entry.scope, key=entry.key, compute=compute)
+        self._count(cached)
+        return cached
 
     async def _page_body(self, query: PageQuery, request: Request) -> bytes:
         pagination = self._pagination()
@@ -229,9 +270,11 @@ class CachedReadViewSet(GenericViewSet):
         return _renderer.render(pagination.page_data(self._serializer_class()(rows, many=True).data))
 
     def _hit_response(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:
+        self._count(cached)
         response = self._respond(request, cached, with_etag=with_etag)
         response["Allow"] = ", ".join(self.allowed_methods)
-        response["Vary"] = "Accept, Authorization"
+        # As DRF's finalize_response leaves it on the normal path: a hit reads the same whichever path served it.
+        response["Vary"] = "Authorization, Accept"
         return response
 
     def _respond(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:

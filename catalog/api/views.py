@@ -90,6 +90,7 @@ class ProductViewSet(CatalogViewSet):
     serializer_class = ProductSerializer
 
     cache_resource = "products"
+    cache_metric_name = "product"
     cache_raw_query = True
 
     def list_query(self, params: QueryDict, *, staff: bool) -> PageQuery:
@@ -166,6 +167,7 @@ class CategoryViewSet(CatalogViewSet):
     serializer_class = CategorySerializer
 
     cache_resource = "categories"
+    cache_metric_name = "category"
 
     def list_query(self, params: QueryDict, *, staff: bool) -> PageQuery:
         return PageQuery(selectors.category_queryset())

@@ -446,6 +446,8 @@ CART_TTL_SECONDS = env.int("CART_TTL_SECONDS", default=7 * 24 * 3600)
 CART_MAX_LINES = env.int("CART_MAX_LINES", default=100)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=300)
+# Cache hits of anonymous catalog reads answered before Django (catalog/api/fastpath.py); off: Django answers them.
+CATALOG_FAST_PATH = env.bool("CATALOG_FAST_PATH", default=True)
 PAYMENT_PROVIDERS = {"fake": "payments.providers.fake.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="whsec_dev_secret")
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -22,7 +22,7 @@ CATEGORIES = "/api/v1/categories/"
 
 def test_views_declare_and_the_base_caches() -> None:
     protocol = {name for name in vars(CachedReadViewSet) if not name.startswith("__")}
-    declared = {"list_query", "detail_get", "detail_scope", "cache_resource", "cache_raw_query"}
+    declared = {"list_query", "detail_get", "detail_scope", "cache_resource", "cache_raw_query", "cache_metric_name"}
     for viewset in (views.ProductViewSet, views.CategoryViewSet, views.CatalogViewSet):
         overridden = (protocol - declared) & set(vars(viewset))
         assert not overridden, f"{viewset.__name__} overrides the cache protocol: {overridden}"
