@@ -2,7 +2,10 @@
 
 Scenarios: (a) constant-JSON Django view (the framework floor), (b) cached product detail, (c) cached list page,
 (d) uncached filtered list (a random price bound per request, so nearly every request misses), (e) uncached
-full-text search (random term and price bound). Writes bench/results/catalog.md and catalog.png.
+full-text search (random term and price bound), (f) a pure ASGI app answering the floor's JSON (bench/pure_asgi.py:
+no framework, the ceiling of the server configuration) served by a second gunicorn with the same command.
+(b) and (c) are answered by the pure-ASGI fast path in front of Django (catalog/api/fastpath.py); they are reported
+as ratios to both (a) and (f). Writes bench/results/catalog.md and catalog.png.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/catalog.py [--products 100000] [--duration 10]
 """
@@ -18,7 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import WrkResult, cpu_note, django_setup, fetch, run_rounds, run_wrk, server, write_report
 
+FLOOR = "(a) floor: constant JSON"
+PURE_ASGI = "(f) pure ASGI: constant JSON"
+CACHED = ("(b) cached detail", "(c) cached list")
+# Targets: the cached reads against the project's Django floor, and against the server's own ceiling.
+FLOOR_TARGET = 5.0
+PURE_ASGI_TARGET = 0.15
+
 LIST_QUERY = "/api/v1/products/?page_size=20"
+PURE_APP = "bench.pure_asgi:application"
 FILTERED_LUA = """
 math.randomseed(os.time())
 local colors = {"red", "blue", "black", "white", "green", "grey"}
@@ -66,21 +77,24 @@ def main() -> None:
 
     product_id = _prepare(args.products, args.seed)
     results: list[WrkResult] = []
-    with server(workers=args.workers) as base:
+    with server(workers=args.workers) as base, server(workers=args.workers, app=PURE_APP, port_offset=1) as pure:
         detail = f"{base}/api/v1/products/{product_id}/"
         listing = f"{base}{LIST_QUERY}"
         for url in (detail, listing):
             fetch(url)  # fill the cache
-            status, headers, _ = fetch(url)
+            # Each worker answers its first hits through Django, which shows the fast path the headers to answer.
+            for _ in range(4 * args.workers):
+                status, headers, _ = fetch(url)
             if status != 200 or headers.get("X-Cache") != "HIT":
                 raise SystemExit(f"cache not warm for {url}: {status} {headers}")
         wrk = {"connections": args.connections, "duration_s": args.duration}
         cpu_ms: dict[str, list[float]] = {}
         results += run_rounds(
             [
-                ("(a) floor: constant JSON", f"{base}/bench/floor/", None),
+                (FLOOR, f"{base}/bench/floor/", None),
                 ("(b) cached detail", detail, None),
                 ("(c) cached list", listing, None),
+                (PURE_ASGI, f"{pure}/", None),
             ],
             rounds=args.rounds,
             cpu_ms=cpu_ms,
@@ -95,20 +109,36 @@ def main() -> None:
         stem="catalog",
         title=f"Catalog reads, {args.products:,} products, {args.connections} connections, {args.workers} workers",
         results=results,
-        baseline="(a) floor: constant JSON",
-        targets={"(b) cached detail": 0.8, "(c) cached list": 0.7},
+        baseline=FLOOR,
+        targets=dict.fromkeys(CACHED, FLOOR_TARGET),
         notes=[
+            _pure_asgi_ratios(results),
             f"Server: gunicorn + {args.workers} uvicorn workers (`config/gunicorn.py`), settings "
             "`config.settings.bench` (DEBUG off, JSON renderer, throttles on with unreachable limits).",
             f"Load: wrk, 2 threads, {args.connections} connections, {args.duration} s per scenario after a 2 s "
-            "warm-up, on the same machine as the server, PostgreSQL and Redis. (a)-(c) run interleaved in "
+            "warm-up, on the same machine as the server, PostgreSQL and Redis. (a)-(c) and (f) run interleaved in "
             f"{args.rounds} rounds and each row is its median round, so the floor and the cached reads are "
             "measured under the same conditions.",
-            cpu_note(cpu_ms, floor="(a) floor: constant JSON"),
+            cpu_note(cpu_ms, floor=FLOOR),
+            "(f) runs on a second gunicorn started with the same command, worker class and worker count, serving "
+            "`bench/pure_asgi.py` (no framework); the cached reads' targets are ≥ "
+            f"{FLOOR_TARGET:g} × (a) and ≥ {PURE_ASGI_TARGET:g} × (f).",
             "(d) and (e) draw a random price bound per request, so nearly every request misses the cache "
             "(and then pays for writing the entry).",
         ],
     )
+
+
+def _pure_asgi_ratios(results: list[WrkResult]) -> str:
+    """The cached reads as ratios to the pure ASGI app (f), with their target."""
+    ceiling = next(r.requests_per_second for r in results if r.name == PURE_ASGI)
+    parts = []
+    for result in results:
+        if result.name in CACHED:
+            ratio = result.requests_per_second / ceiling if ceiling else 0.0
+            verdict = "✅" if ratio >= PURE_ASGI_TARGET else "❌"
+            parts.append(f"{result.name} {ratio:.3f} × (f) (target ≥ {PURE_ASGI_TARGET:g} {verdict})")
+    return "Against the pure ASGI app (f): " + "; ".join(parts) + "."
 
 
 if __name__ == "__main__":

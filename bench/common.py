@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -38,10 +39,11 @@ class WrkResult:
     errors: int
 
 
-def free_port() -> int:
-    """``BENCH_PORT`` when set (to keep the server within a given port range), else any free port."""
+def free_port(offset: int = 0) -> int:
+    """``BENCH_PORT`` (+ ``offset``, for a second server) when set, to keep servers within a given port range;
+    else any free port."""
     if os.environ.get("BENCH_PORT"):
-        return int(os.environ["BENCH_PORT"])
+        return int(os.environ["BENCH_PORT"]) + offset
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -58,10 +60,15 @@ def django_setup(settings_module: str = "config.settings.bench") -> None:
 
 @contextmanager
 def server(
-    *, settings_module: str = "config.settings.bench", workers: int = 2, env: Mapping[str, str] | None = None
+    *,
+    settings_module: str = "config.settings.bench",
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+    app: str = "config.asgi:application",
+    port_offset: int = 0,
 ) -> Iterator[str]:
-    """Start gunicorn with uvicorn workers (the production command) and yield its base URL."""
-    port = free_port()
+    """Start gunicorn with uvicorn workers (the production command) serving ``app`` and yield its base URL."""
+    port = free_port(port_offset)
     process_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": settings_module,
@@ -71,7 +78,7 @@ def server(
     }
     command = [
         str(Path(PYTHON).with_name("gunicorn")),
-        "config.asgi:application",
+        app,
         "-c",
         "config/gunicorn.py",
         "--bind",
@@ -198,17 +205,20 @@ def run_rounds(
 
     On a shared machine the CPU available drifts over a minute; interleaving puts the floor and the
     scenarios it is compared with under the same conditions, and the median drops a disturbed round.
-    With ``cpu_ms`` and ``port``, the server's CPU milliseconds per request of each run are recorded too.
+    With ``cpu_ms`` and ``port``, the server's CPU milliseconds per request of each run are recorded too (of the
+    server on the scenario URL's own port when it names one, so scenarios may drive different servers).
     """
     runs: dict[str, list[WrkResult]] = {name: [] for name, _, _ in scenarios}
     for _ in range(rounds):
         for name, url, lua in scenarios:
             print(f"→ {name}", flush=True)
-            before = server_cpu_seconds(port) if port is not None else 0.0
+            server_port = (urlsplit(url).port or port) if port is not None else None
+            before = server_cpu_seconds(server_port) if server_port is not None else 0.0
             result = run_wrk(name, url, lua=lua, **wrk_options)
             runs[name].append(result)
-            if cpu_ms is not None and port is not None and result.requests:
-                cpu_ms.setdefault(name, []).append((server_cpu_seconds(port) - before) * 1000 / result.requests)
+            if cpu_ms is not None and server_port is not None and result.requests:
+                used = server_cpu_seconds(server_port) - before
+                cpu_ms.setdefault(name, []).append(used * 1000 / result.requests)
     medians = []
     for name, _, _ in scenarios:
         ordered = sorted(runs[name], key=lambda result: result.requests_per_second)
