@@ -30,7 +30,7 @@ import redis
 import redis.asyncio as aredis
 from django.conf import settings
 
-from core.redis_clients import LuaScript, async_client
+from core.redis_clients import LuaScript, async_client, async_lean_client
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +118,9 @@ def _client() -> aredis.Redis:
 
 
 async def _read(scope: str, key: str) -> tuple[str, bytes | None]:
+    # Every read, hit or not, is this one script: it goes through the lean client (core.redis_clients).
     generation, raw = await _READ_SCRIPT.acall(
-        _client(), keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()]
+        async_lean_client("default"), keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()]
     )
     return generation.decode(), raw
 

@@ -102,7 +102,7 @@ def is_anonymous_json_read(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and not has_credentials(request)
-        and "text/html" not in request.headers.get("Accept", "")
+        and "text/html" not in request.META.get("HTTP_ACCEPT", "")
     )
 
 

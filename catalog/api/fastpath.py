@@ -36,7 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
-from django.urls import Resolver404, get_urlconf, resolve
+from django.urls import Resolver404, resolve
 
 from api.metrics import request_observe, route_template
 from api.middleware import nul_location
@@ -74,7 +74,7 @@ class _Route:
 
 
 @lru_cache(maxsize=8192)
-def _resolved(urlconf: str | None, path_info: str) -> tuple[type[CachedReadViewSet], dict[str, str], str, Any] | None:
+def _resolved(urlconf: str, path_info: str) -> tuple[type[CachedReadViewSet], dict[str, str], str, Any] | None:
     """The viewset, actions, route template and kwargs of ``path_info`` when it is a cached read, else None."""
     try:
         match = resolve(path_info, urlconf)
@@ -90,7 +90,8 @@ def _resolved(urlconf: str | None, path_info: str) -> tuple[type[CachedReadViewS
 
 
 def _route(request: ASGIRequest) -> _Route | None:
-    resolved = _resolved(get_urlconf(), request.path_info)
+    # Django's handler resolves with ROOT_URLCONF unless a middleware sets request.urlconf (none here does).
+    resolved = _resolved(settings.ROOT_URLCONF, request.path_info)
     if resolved is None:
         return None
     cls, actions, route, kwargs = resolved
@@ -108,7 +109,7 @@ class CatalogFastPath:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.templates: dict[tuple[Shape, int], list[tuple[bytes, bytes]]] = {}
+        self.templates: dict[tuple[Shape, int], _Template] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not settings.CATALOG_FAST_PATH:
@@ -128,16 +129,16 @@ class CatalogFastPath:
             await self.app(scope, receive, self._learning(shape, send))
             return
         # As the Django path decides (CachedReadViewSet._respond).
-        status = 304 if with_etag and cached.etag in request.headers.get("If-None-Match", "") else 200
+        status = 304 if with_etag and cached.etag in request.META.get("HTTP_IF_NONE_MATCH", "") else 200
         template = self.templates.get((shape, status))
         if template is None:
             await self.app(scope, receive, self._learning(shape, send))
             return
         body = b"" if status == 304 else cached.body
-        headers = _headers(template, request, cached, body)
+        headers = template.answer(request, cached, body)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        metrics.CACHE_REQUESTS.labels(route.view_label, "hit").inc()
+        _hit_counter(route.view_label).inc()
         if settings.METRICS_ENABLED:
             request_observe(route.route, shape[1], status, perf_counter() - started)
 
@@ -156,7 +157,8 @@ class CatalogFastPath:
         entry = route.view.anonymous_entry(request, route.kwargs, raw=True)
         if entry is None:
             return None
-        shape: Shape = (route.view_label, str(request.method), str(request.scheme), host, request.headers.get("Origin"))
+        meta = request.META
+        shape: Shape = (route.view_label, str(request.method), str(request.scheme), host, meta.get("HTTP_ORIGIN"))
         return shape, route, request, entry.with_etag, await cached_peek(scope=entry.scope, key=entry.key)
 
     def _learning(self, shape: Shape, send: Send) -> Send:
@@ -173,25 +175,35 @@ class CatalogFastPath:
                 ):
                     if len(self.templates) >= _TEMPLATES_MAX:
                         self.templates.clear()
-                    self.templates[shape, status] = headers
+                    self.templates[shape, status] = _Template(headers)
             await send(message)
 
         return learning_send
 
 
-def _headers(
-    template: list[tuple[bytes, bytes]], request: ASGIRequest, cached: CachedBody, body: bytes
-) -> list[tuple[bytes, bytes]]:
-    """Django's headers for this shape with the values of this answer."""
-    headers = []
-    for name, value in template:
-        lower = name.lower()
-        if lower in _PER_ANSWER:
-            if lower == b"etag":
+class _Template:
+    """The headers Django answered for one shape and status, and where this answer's own values go."""
+
+    __slots__ = ("headers", "per_answer")
+
+    def __init__(self, headers: list[tuple[bytes, bytes]]) -> None:
+        self.headers = headers
+        lowered = [name.lower() for name, _ in headers]
+        self.per_answer = [(index, name) for index, name in enumerate(lowered) if name in _PER_ANSWER]
+
+    def answer(self, request: ASGIRequest, cached: CachedBody, body: bytes) -> list[tuple[bytes, bytes]]:
+        headers = list(self.headers)
+        for index, name in self.per_answer:
+            if name == b"etag":
                 value = cached.etag.encode()
-            elif lower == b"content-length":
+            elif name == b"content-length":
                 value = str(len(body)).encode()
             else:
                 value = request_id_for(request).encode()
-        headers.append((name, value))
-    return headers
+            headers[index] = (headers[index][0], value)
+        return headers
+
+
+@lru_cache(maxsize=64)
+def _hit_counter(view_label: str) -> Any:
+    return metrics.CACHE_REQUESTS.labels(view_label, "hit")
