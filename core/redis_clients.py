@@ -15,7 +15,7 @@ from typing import Any
 
 import redis.asyncio as aredis
 from django.conf import settings
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 
 class LuaScript:
@@ -51,38 +51,70 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, s
 
 
 class LeanAsyncClient:
-    """Single commands on the loop's own idle connections, for the hottest reads (a catalog cache hit).
+    """Commands for the hottest reads (a catalog cache hit), pipelined: those issued in one turn of the event loop
+    are written together on one connection and their replies read in order.
 
     Written here because redis-py's asyncio client spends more CPU than the round trip itself on every command
-    (a pool lock, a readability check of the connection, connection-state metrics, a task per timed write); this
-    keeps redis-py's connections (the alias's location, auth, parser with hiredis) and only drops that
-    bookkeeping: a connection is taken from an idle stack or made, the command is sent and its reply read under
-    one deadline (the alias's socket timeout), and a connection that failed or was interrupted is closed, never
-    reused.
+    (a pool lock, a readability check of the connection, connection-state metrics, a task per timed write) and
+    sends each command on its own; this keeps redis-py's connections (the alias's location, auth, parser with
+    hiredis) and drops that bookkeeping. Every batch runs under one deadline (the alias's socket timeout); a
+    caller waits at most that long; a connection that failed or was interrupted is closed with every idle one
+    (the server may be gone or restarted), and its batch's callers get the error.
     """
 
     def __init__(self, client: aredis.Redis) -> None:
         pool = client.connection_pool
         self._connection_class = pool.connection_class
-        # The deadline below covers writing and reading: the connections need no timer of their own.
+        # The deadlines below cover writing and reading: the connections need no timer of their own.
         self._connection_kwargs = {**pool.connection_kwargs, "socket_timeout": None}
         self._timeout = float(pool.connection_kwargs.get("socket_timeout") or 0.5)
         self._idle: deque[Any] = deque()
+        self._queued: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._batches: set[asyncio.Task[None]] = set()
 
     async def execute_command(self, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        if not self._queued:
+            loop.call_soon(self._flush)
+        self._queued.append((args, future))
+        async with asyncio.timeout(self._timeout):
+            return await future
+
+    def _flush(self) -> None:
+        batch, self._queued = self._queued, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
         connection = self._idle.pop() if self._idle else self._connection_class(**self._connection_kwargs)
         try:
             async with asyncio.timeout(self._timeout):
-                await connection.send_packed_command(connection.pack_command(*args), check_health=False)
-                reply = await connection.read_response(timeout=math.inf)
-        except BaseException:
+                packed = [chunk for args, _ in batch for chunk in connection.pack_command(*args)]
+                await connection.send_packed_command(packed, check_health=False)
+                for _, future in batch:
+                    try:
+                        reply = await connection.read_response(timeout=math.inf)
+                    except ResponseError as exc:  # that command's error; the connection stays in step
+                        if not future.done():
+                            future.set_exception(exc)
+                    else:
+                        if not future.done():
+                            future.set_result(reply)
+        except BaseException as exc:
             await connection.disconnect(nowait=True)
-            # The server may be gone or restarted: the idle connections to it are as doubtful as this one.
             while self._idle:
                 await self._idle.pop().disconnect(nowait=True)
-            raise
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(
+                        exc if isinstance(exc, Exception) else ConnectionError("Redis batch interrupted")
+                    )
+            if not isinstance(exc, Exception):
+                raise
+            return
         self._idle.append(connection)
-        return reply
 
     async def evalsha(self, sha: str, numkeys: int, *args: Any) -> Any:
         return await self.execute_command("EVALSHA", sha, numkeys, *args)
