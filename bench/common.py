@@ -5,6 +5,7 @@ Every bench measures its baseline in the same run and reports ratios to it, so r
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -39,11 +40,27 @@ class WrkResult:
     errors: int
 
 
+_ports_given = itertools.count()
+
+
 def free_port(offset: int = 0) -> int:
-    """``BENCH_PORT`` (+ ``offset``, for a second server) when set, to keep servers within a given port range;
-    else any free port."""
+    """``BENCH_PORT`` (+ ``offset``, for a second server) when set; else a free port of ``BENCH_PORTS``
+    (``first-last``, for benches running several servers at once within a given range; each call moves on, so two
+    servers starting together never pick the same one); else any free port."""
     if os.environ.get("BENCH_PORT"):
         return int(os.environ["BENCH_PORT"]) + offset
+    if os.environ.get("BENCH_PORTS"):
+        first, _, last = os.environ["BENCH_PORTS"].partition("-")
+        ports = range(int(first), int(last or first) + 1)
+        for _ in ports:
+            port = ports[next(_ports_given) % len(ports)]
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

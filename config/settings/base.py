@@ -61,15 +61,18 @@ MIDDLEWARE = [
     "api.request_id.RequestIdMiddleware",
     # Then: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
     "api.middleware.NulRefusalMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # Django's middleware as thin async-native subclasses (no thread hop per request under ASGI), each scoped to
+    # the requests that need it: no session or CSRF cookie on bearer-token API calls, no messages under /api/, no
+    # X-Frame-Options on the API's JSON (api/async_middleware.py).
+    "api.async_middleware.SecurityMiddleware",
     "api.static.StaticFilesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "api.async_middleware.SessionMiddleware",
+    "api.async_middleware.CommonMiddleware",
+    "api.async_middleware.CsrfViewMiddleware",
+    "api.async_middleware.AuthenticationMiddleware",
     "accounts.middleware.LoginLockoutMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.async_middleware.MessageMiddleware",
+    "api.async_middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
