@@ -1,10 +1,10 @@
 """`make bench`: seed a 100 000-product catalog once, run every benchmark, write bench/results/README.md.
 
-Runs bench/catalog.py, bench/stack.py, bench/carts.py, bench/orders.py, bench/memory.py and bench/peer.py
-(django-oscar side by side) one after the other against the database in DATABASE_URL (each starts its own gunicorn
-+ uvicorn servers), then collects their Markdown reports into one page with the date, the machine (CPU, cores,
-memory) and the load average around the run: the figures are only comparable with the load they were measured
-under.
+Runs bench/catalog.py, bench/stack.py, bench/servers.py, bench/sizing.py, bench/carts.py, bench/orders.py,
+bench/memory.py and bench/peer.py (django-oscar side by side) one after the other against the database in
+DATABASE_URL (each starts its own servers), then collects their Markdown reports into one page with the date, the
+machine (CPU, cores, memory) and the load average around the run: the figures are only comparable with the load
+they were measured under.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/run_all.py [--products 100000] [--skip memory]
 """
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, ROOT, django_setup
 
-BENCHES = ("catalog", "stack", "carts", "orders", "memory", "peer")
+BENCHES = ("catalog", "stack", "servers", "sizing", "carts", "orders", "memory", "peer")
 CHARTS = {"catalog": "catalog.png", "carts": "carts.png"}
 
 

@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Two workers per core: under ASGI each worker runs its sync views (every signed-in write endpoint) on one thread,
-# so a worker waiting on Postgres or Redis holds that thread; async reads (catalog, anonymous carts) stay CPU-bound.
+# Two workers per core (docs/server.md, bench/results/sizing.md). Under ASGI a worker does not run its sync views on
+# one thread: Django's handler gives every request a thread of its own, so a worker runs as many sync views at once
+# as arrive (12 payments of 0.5 s on 2 workers finish in about 1 s, not 3). What bounds them is the worker's
+# connection pool (DATABASE_POOL_MAX_SIZE, 10): a sync view holds its connection until it answers, a slow provider
+# call included, and the worker's other database requests queue for the pool meanwhile. Each worker is one process
+# with one GIL and one event loop, so a second per core keeps a core busy while the other waits; more only adds
+# memory and connections (workers x pool size must stay under PostgreSQL's max_connections, Celery included).
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 # Ours: no `Server:` header naming the software.
 worker_class = "config.workers.UvicornWorker"
+# A worker whose event loop stops answering (its heartbeat, every timeout / 2) is killed and replaced after this
+# many seconds (tests/server/test_gunicorn.py); a sync view running in its thread does not stop the heartbeat.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
