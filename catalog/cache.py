@@ -7,6 +7,13 @@ namespace generation, each product detail has its own; a write bumps them after 
 (:func:`generations_bump`). A response computed from data older than the bump is stored under the old
 generation, which nobody reads any more, so a slow reader racing a write can never reinstall a stale price.
 
+Replicas: a fill may read from a streaming replica only once the replica has replayed every write the generation
+it stores under stands for. A bump records the primary's WAL position after commit in a key next to the
+generation (``catalog:genlsn:<scope>``, only ever raised, set in the same script as the increment); a fill reads
+it with the generation and hands it to :mod:`core.replicas` as the position the replica must have replayed, else
+the fill reads from the primary. Without a recorded position (never written, or evicted) the primary's current
+position stands in. The generation and entry keys keep their format and a hit still costs one round trip.
+
 Stampedes: concurrent misses on one key are coalesced twice over: inside a process by a shared future,
 across processes by a short Redis lock (``SET NX PX``); the others wait for the leader's entry.
 
@@ -17,6 +24,7 @@ and the location is skipped for a moment so a dead Redis does not cost a connect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -29,8 +37,11 @@ from uuid import UUID
 import redis
 import redis.asyncio as aredis
 from django.conf import settings
+from django.db import DatabaseError
 
+from core.db import read_on_thread
 from core.redis_clients import LuaScript, async_client, async_lean_client
+from core.replicas import areplica_call, primary_wal_position, replica_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +52,34 @@ WAIT_STEP_SECONDS = 0.02
 WAIT_LIMIT_SECONDS = 2.5
 OUTAGE_BACKOFF_SECONDS = 1.0
 
-# Reads the generation (initialising it when missing, e.g. after an eviction) and the entry in one round trip.
+# Reads the generation (initialising it when missing, e.g. after an eviction) and the entry in one round trip; on a
+# miss also the WAL position recorded with the generation (KEYS[2]), which the fill needs.
 _READ_SCRIPT = LuaScript("""
 local gen = redis.call('GET', KEYS[1])
 if not gen then
   redis.call('SET', KEYS[1], ARGV[2], 'NX')
   gen = redis.call('GET', KEYS[1])
 end
-return {gen, redis.call('GET', ARGV[1] .. gen)}
+local entry = redis.call('GET', ARGV[1] .. gen)
+if entry then
+  return {gen, entry}
+end
+return {gen, false, redis.call('GET', KEYS[2])}
+""")
+
+# Bumps generations (KEYS[1..n]) after raising their recorded WAL positions (KEYS[n+1..2n]) to ARGV[1]; an empty
+# ARGV[1] (the position could not be read) forgets the positions, so fills fall back to the primary's current one.
+_BUMP_SCRIPT = LuaScript("""
+local n = #KEYS / 2
+for i = 1, n do
+  if ARGV[1] == '' then
+    redis.call('DEL', KEYS[n + i])
+  elseif tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[n + i]) or '0') then
+    redis.call('SET', KEYS[n + i], ARGV[1])
+  end
+  redis.call('INCR', KEYS[i])
+end
+return n
 """)
 
 _REDIS_ERRORS = (redis.RedisError, OSError, asyncio.TimeoutError)
@@ -73,6 +104,11 @@ def _location() -> str:
 
 def _generation_key(scope: str) -> str:
     return f"{KEY_PREFIX}:gen:{scope}"
+
+
+def _position_key(scope: str) -> str:
+    """Where the primary's WAL position recorded with ``scope``'s generation lives (next to it, own format)."""
+    return f"{KEY_PREFIX}:genlsn:{scope}"
 
 
 def product_scope(product_id: UUID | str) -> str:
@@ -117,12 +153,34 @@ def _client() -> aredis.Redis:
     return async_client("default")
 
 
-async def _read(scope: str, key: str) -> tuple[str, bytes | None]:
+async def _read_full(scope: str, key: str) -> tuple[str, bytes | None, bytes | None]:
+    """(generation, entry, recorded WAL position; the last only on a miss)."""
     # Every read, hit or not, is this one script: it goes through the lean client (core.redis_clients).
-    generation, raw = await _READ_SCRIPT.acall(
-        async_lean_client("default"), keys=[_generation_key(scope)], args=[f"{key}:", time.time_ns()]
+    reply = await _READ_SCRIPT.acall(
+        async_lean_client("default"),
+        keys=[_generation_key(scope), _position_key(scope)],
+        args=[f"{key}:", time.time_ns()],
     )
-    return generation.decode(), raw
+    generation, raw = reply[0], reply[1]
+    return generation.decode(), raw, reply[2] if len(reply) > 2 else None
+
+
+async def _read(scope: str, key: str) -> tuple[str, bytes | None]:
+    generation, raw, _ = await _read_full(scope, key)
+    return generation, raw
+
+
+async def _fill_position(scope: str, recorded: bytes | None) -> int | None:
+    """The WAL position a replica must have replayed to fill ``scope``'s current generation (None: no replicas)."""
+    if not replica_aliases():
+        return None
+    if recorded is not None:
+        return int(recorded)
+    # Nothing recorded: the primary's position now covers every write made before this generation was read.
+    position = await read_on_thread(primary_wal_position)
+    with contextlib.suppress(*_REDIS_ERRORS):
+        await _client().set(_position_key(scope), position, nx=True)
+    return position
 
 
 async def _wait_for(client: aredis.Redis, full_key: str) -> bytes | None:
@@ -165,17 +223,23 @@ async def cached_body(*, scope: str, key: str, compute: Callable[[], Awaitable[b
     """The rendered response for ``key`` within ``scope``'s generation, computing it at most once on a miss."""
     location = _location()
     if outages.is_down(location):
-        body = await compute()
+        body = await areplica_call(compute)
         return CachedBody(body, etag_for(body), hit=False)
     try:
-        generation, raw = await _read(scope, key)
+        generation, raw, recorded = await _read_full(scope, key)
     except _REDIS_ERRORS as exc:
         outages.record(location, exc)
-        body = await compute()
+        # Nothing is stored meanwhile, so any replica that passes the lag guard may answer.
+        body = await areplica_call(compute)
         return CachedBody(body, etag_for(body), hit=False)
     if raw is not None:
         body, etag = _unpack(raw)
         return CachedBody(body, etag, hit=True, generation=generation)
+    position = await _fill_position(scope, recorded)
+
+    async def guarded() -> bytes:
+        """The fill: from a replica that has replayed ``position``, else from the primary."""
+        return await areplica_call(compute, min_lsn=position)
 
     full_key = f"{key}:{generation}"
     loop = asyncio.get_running_loop()
@@ -188,10 +252,10 @@ async def cached_body(*, scope: str, key: str, compute: Callable[[], Awaitable[b
     try:
         filled_generation: str | None = generation
         try:
-            body, etag, hit = await _fill(full_key, compute)
+            body, etag, hit = await _fill(full_key, guarded)
         except _REDIS_ERRORS as exc:
             outages.record(location, exc)
-            body = await compute()
+            body = await guarded()
             etag, hit, filled_generation = etag_for(body), False, None
         future.set_result((body, etag))
         return CachedBody(body, etag, hit=hit, generation=filled_generation)
@@ -261,13 +325,20 @@ def generations_bump(*, product_ids: Iterable[UUID | str] = ()) -> None:
     from django_redis import get_redis_connection
 
     location = _location()
+    scopes = [LIST_NAMESPACE, *(product_scope(product_id) for product_id in product_ids)]
+    position = ""
+    if replica_aliases():
+        try:
+            position = str(primary_wal_position())
+        except DatabaseError as exc:
+            logger.warning("Primary WAL position unreadable (%s); catalog fills use the primary's current one.", exc)
     try:
         client = get_redis_connection("default")
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(_generation_key(LIST_NAMESPACE))
-        for product_id in product_ids:
-            pipe.incr(_generation_key(product_scope(product_id)))
-        pipe.execute()
+        _BUMP_SCRIPT(
+            client,
+            keys=[*(_generation_key(scope) for scope in scopes), *(_position_key(scope) for scope in scopes)],
+            args=[position],
+        )
     except _REDIS_ERRORS as exc:
         # Nothing to invalidate in a Redis we cannot reach; entries written before the outage expire with their TTL.
         outages.record(location, exc)

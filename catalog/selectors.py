@@ -1,4 +1,8 @@
-"""Catalog reads. Querysets are built synchronously (no I/O) and evaluated with the async ORM by the views."""
+"""Catalog reads. Querysets are built synchronously (no I/O) and evaluated with the async ORM by the views.
+
+Public reads may come from a replica (``core.replicas``): the cached list and detail fills opt in in
+``catalog.cache`` (with its WAL-position guard), the single-object reads here with ``@replica_read``.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.http import QueryDict
 
 from catalog.filters import category_subtree_ids, product_filter
 from catalog.models import Category, Product
+from core.replicas import replica_read
 
 SEARCH_CONFIG = "english"
 DEFAULT_ORDERING = ("-created_at", "-id")
@@ -30,6 +35,7 @@ def product_queryset(*, include_inactive: bool) -> QuerySet[Product]:
     return queryset if include_inactive else queryset.filter(is_active=True)
 
 
+@replica_read
 async def product_get(*, product_id: UUID, include_inactive: bool) -> Product | None:
     return await product_queryset(include_inactive=include_inactive).filter(pk=product_id).afirst()
 
@@ -76,6 +82,7 @@ def category_queryset() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("name", "id")
 
 
+@replica_read
 async def category_get(*, category_id: UUID) -> Category | None:
     return await category_queryset().filter(pk=category_id).afirst()
 

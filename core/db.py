@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.db import connections
 from django.db.models import Model, QuerySet
 
 P = ParamSpec("P")
@@ -23,19 +23,16 @@ def lock_one(queryset: QuerySet[M]) -> M | None:
 
 
 def _release_pooled_connection() -> None:
-    """Give this request's pooled connection back now rather than when the request finishes.
+    """Give this request's pooled connections (primary and replicas) back now rather than when the request finishes.
 
     Django returns it on ``request_finished``, after the response has gone through every middleware
     and out to the client; under load that holds it for many event-loop turns, and requests queue for
     the pool. Only outside a transaction (closing inside one would doom it) and only with the pool
     (closing a persistent connection would just cost the next query a new one).
     """
-    if (
-        connection.connection is not None
-        and not connection.in_atomic_block
-        and getattr(connection, "pool", None) is not None
-    ):
-        connection.close()
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.in_atomic_block and getattr(conn, "pool", None) is not None:
+            conn.close()
 
 
 async def read_on_thread(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -2,6 +2,10 @@
 
 django-redis gives sync clients only. Async views (catalog reads, anonymous carts, their throttles) use
 ``redis.asyncio`` clients built from the same alias settings (location and socket timeouts).
+
+With Redis Sentinel (``REDIS_SENTINELS``) an alias's location is ``redis://<master set name>/<db>``; the clients
+here then ask redis-py's Sentinel for the current master (``master_for``), as django-redis's
+SentinelConnectionFactory does for the sync clients, and follow it through a failover.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import math
 import weakref
 from collections import deque
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aredis
 from django.conf import settings
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.exceptions import NoScriptError, ResponseError
 
 
@@ -147,10 +153,21 @@ def async_client(alias: str) -> aredis.Redis:
     client = per_loop.get((alias, location))
     if client is None:
         options = config.get("OPTIONS", {})
-        client = aredis.Redis.from_url(
-            location,
-            socket_connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 0.25),
-            socket_timeout=options.get("SOCKET_TIMEOUT", 0.5),
-        )
+        timeouts = {
+            "socket_connect_timeout": options.get("SOCKET_CONNECT_TIMEOUT", 0.25),
+            "socket_timeout": options.get("SOCKET_TIMEOUT", 0.5),
+        }
+        if options.get("SENTINELS"):
+            service, db = sentinel_service(location)
+            sentinel = AsyncSentinel(options["SENTINELS"], sentinel_kwargs=options.get("SENTINEL_KWARGS"), **timeouts)
+            client = sentinel.master_for(service, db=db, **timeouts)
+        else:
+            client = aredis.Redis.from_url(location, **timeouts)
         per_loop[alias, location] = client
     return client
+
+
+def sentinel_service(location: str) -> tuple[str, int]:
+    """``(master set name, database)`` of a Sentinel location ``redis://<name>/<db>``."""
+    parts = urlsplit(location)
+    return str(parts.hostname), int(parts.path.strip("/") or 0)

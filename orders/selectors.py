@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.errors import NotFoundError
+from core.replicas import replica_read
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderItem, OrderStatus
 
@@ -30,6 +32,19 @@ def order_get(*, user: User, order_id: UUID) -> Order:
     if order is None:
         raise NotFoundError("Order not found.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
+
+
+@replica_read
+def order_history_page(*, user: User, paginate: Callable[[QuerySet[Order]], list[Order] | None]) -> list[Order]:
+    """One page of ``user``'s order history, evaluated here (with its items) so that it may come from a replica;
+    a customer who has just written reads it from the primary (read-your-writes)."""
+    return list(paginate(order_list(user=user)) or [])
+
+
+@replica_read
+def order_detail(*, user: User, order_id: UUID) -> Order:
+    """:func:`order_get` for display (a replica may answer); services that act on an order use ``order_get``."""
+    return order_get(user=user, order_id=order_id)
 
 
 def order_counts_to_handle() -> dict[str, int]:

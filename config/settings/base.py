@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value is read once through ``environ.Env``."""
 
+import copy
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "api.metrics.MetricsMiddleware",
     # The request id (X-Request-ID from a trusted proxy, or a new one) on every log line and in the response.
     "api.request_id.RequestIdMiddleware",
+    # With read replicas: names the client for read-your-writes and marks it after a successful write.
+    "api.read_your_writes.ReadYourWritesMiddleware",
     # Then: a NUL in the path, query string, a header or a form field is a 400 before anything reads it.
     "api.middleware.NulRefusalMiddleware",
     # Django's middleware as thin async-native subclasses (no thread hop per request under ASGI), each scoped to
@@ -106,16 +109,60 @@ DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_T
 # of its own: persistent connections pile up per thread, and without them each request pays a new
 # PostgreSQL connection (~10 ms here). Production and benchmark settings turn it on by default.
 def database_pool_configure(*, default: bool) -> None:
-    """Use the pool when DATABASE_POOL says so (``default`` when unset); each settings module picks the default."""
-    if env.bool("DATABASE_POOL", default=default):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
-        }
+    """Use the pool when DATABASE_POOL says so (``default`` when unset, and off behind PgBouncer, which pools
+    already); each settings module picks the default. Replicas get the same pool settings as the primary."""
+    if env.bool("DATABASE_POOL", default=default and not DATABASE_PGBOUNCER):
+        for database in DATABASES.values():
+            database["CONN_MAX_AGE"] = 0
+            database["OPTIONS"]["pool"] = {
+                "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+                "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+            }
 
 
+# --- Read replicas and PgBouncer (docs/replicas.md) ---------------------------------------------------------
+# DATABASE_REPLICA_URLS: comma-separated DSNs of streaming replicas, the aliases replica_0, replica_1… Writes,
+# transactions and every read not opted in (core.replicas) use the primary; tests mirror the replicas onto it.
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How often each process measures a replica (lag, answering), and how long it waits for one to answer.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)
+REPLICA_CONNECT_TIMEOUT = env.int("REPLICA_CONNECT_TIMEOUT", default=2)  # libpq's minimum is 2 seconds
+# After a successful write request, the same user / cart token reads from the primary for this long.
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=10)
+# PgBouncer in transaction mode: a server connection serves another client after each transaction, so nothing
+# may outlive one: no server-side cursors, no prepared statements, no in-process pool by default.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+
+
+def replica_databases(urls: list[str], primary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``replica_N`` aliases for ``urls``: the primary's settings (options, pool, timeouts) on each replica's DSN,
+    with a short connect timeout, mirrored onto the primary's test database in tests."""
+    aliases = {}
+    for index, url in enumerate(urls):
+        config = env.db_url_config(url)
+        for name in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+            if name in primary:
+                config[name] = primary[name]
+        config["OPTIONS"] = {**copy.deepcopy(primary.get("OPTIONS", {})), "connect_timeout": REPLICA_CONNECT_TIMEOUT}
+        config["TEST"] = {"MIRROR": "default"}
+        aliases[f"replica_{index}"] = config
+    return aliases
+
+
+def pgbouncer_configure(databases: dict[str, dict[str, Any]]) -> None:
+    """Settings every alias needs behind PgBouncer in transaction mode."""
+    for database in databases.values():
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # psycopg prepares a statement after it has run it this many times; None: never (PgBouncer would hand the
+        # prepared statement's server connection to another client).
+        database["OPTIONS"]["prepare_threshold"] = None
+
+
+if DATABASE_PGBOUNCER:
+    pgbouncer_configure(DATABASES)
+DATABASES.update(replica_databases(env.list("DATABASE_REPLICA_URLS", default=[]), DATABASES["default"]))
 database_pool_configure(default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -245,6 +292,16 @@ def redis_url_split(url: str) -> tuple[str, int]:
 
 
 REDIS_BASE_URL, REDIS_BASE_DB = redis_url_split(REDIS_URL)
+# Redis Sentinel (REDIS_SENTINELS=host:port,host:port…): every role then goes to the current master of the set
+# REDIS_SENTINEL_MASTER, found through the Sentinels, each role keeping its database number. Locations read
+# redis://<set name>/<db>; django-redis's SentinelConnectionFactory, core.redis_clients and kombu's sentinel://
+# transport resolve them.
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (value.rpartition(":") for value in env.list("REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="shop")
+if REDIS_SENTINELS:
+    REDIS_BASE_URL = f"redis://{REDIS_SENTINEL_MASTER}"
 
 
 def redis_db_url(role: str | int) -> str:
@@ -262,33 +319,45 @@ _REDIS_TIMEOUTS = {
     "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
     "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
 }
+# With Sentinel: the sentinel connection factory on django-redis's default client, which keeps reads on the master
+# (its SentinelClient would send reads to replicas, and a cart read right after a write must see it).
+_REDIS_SENTINEL = (
+    {
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": REDIS_SENTINELS,
+        "SENTINEL_KWARGS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if REDIS_SENTINELS
+    else {}
+)
+_REDIS_OPTIONS: dict[str, Any] = {**_REDIS_TIMEOUTS, **_REDIS_SENTINEL}
 CACHES = {
     # Catalog cache: fails open (Redis down -> read from Postgres).
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default=redis_db_url("cache")),
-        "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "shop",
     },
     # Anonymous carts: fail closed (the carts app answers 503 cart_unavailable).
     "carts": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CARTS_REDIS_URL", default=redis_db_url("carts")),
-        "OPTIONS": {**_REDIS_TIMEOUTS},
+        "OPTIONS": {**_REDIS_OPTIONS},
         "KEY_PREFIX": "cart",
     },
     # Throttle history: its own alias so flushing the catalog cache never resets rate limits.
     "throttle": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("THROTTLE_REDIS_URL", default=redis_db_url("throttle")),
-        "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "throttle",
     },
     # Session cache in front of the database sessions table.
     "sessions": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("SESSIONS_REDIS_URL", default=redis_db_url("sessions")),
-        "OPTIONS": {**_REDIS_TIMEOUTS, "IGNORE_EXCEPTIONS": True},
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": True},
         "KEY_PREFIX": "session",
     },
 }
@@ -396,13 +465,20 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
 }
 
+
 # --- Celery ----------------------------------------------------------------------------------
 # kombu spells a unix-socket Redis as redis+socket:// with the database as virtual_host.
-_BROKER_DEFAULT = (
-    f"redis+socket://{urlsplit(REDIS_BASE_URL).path}?virtual_host={REDIS_BASE_DB + REDIS_ROLES.index('broker')}"
-    if REDIS_BASE_URL.startswith("unix://")
-    else redis_db_url("broker")
-)
+def redis_broker_url(db: int) -> str:
+    """The kombu URL of Redis database ``db`` as the broker: sentinel:// through the Sentinels when set (the
+    master set's name goes in the transport options), redis+socket:// on a unix socket, else redis://."""
+    if REDIS_SENTINELS:
+        return ";".join(f"sentinel://{host}:{port}/{db}" for host, port in REDIS_SENTINELS)
+    if REDIS_BASE_URL.startswith("unix://"):
+        return f"redis+socket://{urlsplit(REDIS_BASE_URL).path}?virtual_host={db}"
+    return redis_db_url(db)
+
+
+_BROKER_DEFAULT = redis_broker_url(REDIS_BASE_DB + REDIS_ROLES.index("broker"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_BROKER_DEFAULT)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -416,11 +492,16 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep ETAs below the visibility timeout or tasks are redelivered while still waiting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
     "visibility_timeout": 2 * 60 * 60,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+if REDIS_SENTINELS:
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "master_name": REDIS_SENTINEL_MASTER,
+        "sentinel_kwargs": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # E-mail has its own queue so a burst of mail never delays stock or order tasks (and vice versa).
 CELERY_TASK_ROUTES = {"emails.outbox_deliver": {"queue": "email"}}

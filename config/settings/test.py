@@ -9,9 +9,9 @@ from .base import (
     LOG_LEVEL,
     REDIS_BASE_DB,
     REDIS_DATABASES,
-    REDIS_URL,
     REST_FRAMEWORK,
     env,
+    redis_broker_url,
     redis_db_url,
 )
 
@@ -59,9 +59,4 @@ for _alias in ("default", "carts", "throttle", "sessions"):
         "SOCKET_CONNECT_TIMEOUT": env.float("TEST_REDIS_CONNECT_TIMEOUT", default=5.0),
         "SOCKET_TIMEOUT": env.float("TEST_REDIS_SOCKET_TIMEOUT", default=5.0),
     }
-# kombu spells a unix-socket Redis as redis+socket:// with the database as virtual_host.
-CELERY_BROKER_URL = (
-    f"redis+socket://{REDIS_URL.removeprefix('unix://')}?virtual_host={REDIS_TEST_DATABASES['broker']}"
-    if REDIS_URL.startswith("unix://")
-    else redis_db_url(REDIS_TEST_DATABASES["broker"])
-)
+CELERY_BROKER_URL = redis_broker_url(REDIS_TEST_DATABASES["broker"])

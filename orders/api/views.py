@@ -43,7 +43,7 @@ class OrderListView(GenericAPIView[Order]):
 
     @extend_schema(summary="Your orders (managers and admins: all orders)", responses={200: OrderSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.order_list(user=request.user))  # type: ignore[arg-type]
+        page = selectors.order_history_page(user=request.user, paginate=self.paginate_queryset)  # type: ignore[arg-type]
         return self.get_paginated_response(OrderSerializer(page, many=True).data)
 
 
@@ -53,7 +53,7 @@ class OrderDetailView(GenericAPIView[Order]):
 
     @extend_schema(summary="One order (404 for another customer's order)", responses={200: OrderSerializer})
     def get(self, request: Request, order_id: UUID) -> Response:
-        order = selectors.order_get(user=request.user, order_id=order_id)  # type: ignore[arg-type]
+        order = selectors.order_detail(user=request.user, order_id=order_id)  # type: ignore[arg-type]
         return Response(OrderSerializer(order).data)
 
 

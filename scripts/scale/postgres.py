@@ -10,7 +10,7 @@ each replica with ``pg_basebackup -R`` (streaming, hot standby). ``start`` is id
 running are left alone, stopped ones are started, missing ones are created; it prints one JSON object with the
 DSNs. ``stop`` stops only the clusters this module records in ``<dir>/clusters.json``. As root, every server
 runs as an unprivileged system user (PostgreSQL refuses root): the data directory's owner when it exists, else
-SCALE_PG_USER, ``postgres`` or ``nobody``. ``--fast`` (tests only) turns fsync and full-page writes off.
+SCALE_PG_USER, ``postgres`` or ``nobody``. ``--fast`` (tests only) turns fsync, full-page writes and autovacuum off.
 """
 
 from __future__ import annotations
@@ -177,6 +177,8 @@ def _settings(port: int, *, fast: bool, bindir: Path) -> str:
             "fsync = off",
             "full_page_writes = off",
             "checkpoint_timeout = '30min'",
+            # Tests measure replay positions: no background writes of WAL between their steps.
+            "autovacuum = off",
         ]
     return "\n".join(lines) + "\n"
 

@@ -17,11 +17,20 @@ def _select_one(wrapper: Any) -> int:
         return int(cursor.fetchone()[0])
 
 
+class _Connections:
+    def __init__(self, wrappers: list[Any]) -> None:
+        self.wrappers = wrappers
+
+    def all(self, initialized_only: bool = False) -> list[Any]:
+        return self.wrappers
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_pooled_connection_is_handed_back_after_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
     options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1, "timeout": 2}}
     pooled: Any = DatabaseWrapper({**connection.settings_dict, "CONN_MAX_AGE": 0, "OPTIONS": options})
-    monkeypatch.setattr(core.db, "connection", pooled)
+    # The only connection of this thread (read_on_thread hands back every alias's: the primary's and replicas').
+    monkeypatch.setattr(core.db, "connections", _Connections([pooled]))
     try:
         assert async_to_sync(read_on_thread)(_select_one, pooled) == 1
         assert pooled.connection is None

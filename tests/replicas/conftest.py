@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from core.replicas import monitor
 from scripts.scale import postgres
 from tests.support import worker_ports
 
@@ -94,12 +95,14 @@ def pg_topology(django_db_blocker: Any) -> Iterator[postgres.Topology]:
 @pytest.fixture
 def replica_db(pg_topology: postgres.Topology, django_db_blocker: Any) -> Iterator[postgres.Topology]:
     """Django's ``default`` on the topology's primary and ``replica_0`` on its replica, for one test."""
+    monitor.reset()
     with django_db_blocker.unblock(), using_databases(database_settings(pg_topology)):
         try:
             yield pg_topology
         finally:
-            postgres.set_replay_paused(pg_topology.replica_dsns[0], paused=False)
             for replica in pg_topology.replicas:
                 postgres.start_cluster(replica)
+            postgres.set_replay_paused(pg_topology.replica_dsns[0], paused=False)
             call_command("flush", verbosity=0, interactive=False, database="default")
             postgres.wait_for_replay(pg_topology.primary_dsn, pg_topology.replica_dsns[0])
+            monitor.reset()
