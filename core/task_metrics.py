@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from celery.signals import task_postrun, task_prerun
@@ -12,6 +13,7 @@ from django.conf import settings
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
+from redis.sentinel import Sentinel
 
 from core.metrics import CachedGauges
 
@@ -48,17 +50,30 @@ def task_queues() -> list[str]:
     return sorted({settings.CELERY_TASK_DEFAULT_QUEUE, *routed})
 
 
+def _broker_client(url: str) -> redis.Redis:
+    """A client of the Redis broker: ``redis://``, or the current master of ``sentinel://h:p/db;…`` (kombu's
+    spelling, with the master set's name in the transport options)."""
+    timeouts = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    if not url.startswith("sentinel://"):
+        return redis.Redis.from_url(url, **timeouts)
+    parts = [urlsplit(part) for part in url.split(";")]
+    sentinels = [(str(part.hostname), part.port or 26379) for part in parts]
+    sentinel = Sentinel(sentinels, sentinel_kwargs=timeouts, **timeouts)
+    master = settings.CELERY_BROKER_TRANSPORT_OPTIONS["master_name"]
+    return sentinel.master_for(master, db=int(parts[0].path.strip("/") or 0), **timeouts)
+
+
 class QueueDepth(CachedGauges):
     """Messages waiting in each queue (a Redis list per queue: one LLEN each, pipelined)."""
 
     def compute(self) -> list[Metric]:
         depth = GaugeMetricFamily("celery_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
         url = str(settings.CELERY_BROKER_URL)
-        if not url.startswith(("redis://", "rediss://")):
+        if not url.startswith(("redis://", "rediss://", "sentinel://")):
             return [depth]
         queues = task_queues()
         try:
-            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            client = _broker_client(url)
             with client.pipeline(transaction=False) as pipe:
                 for queue in queues:
                     pipe.llen(queue)

@@ -128,7 +128,8 @@ def sentinel(tmp_path: Path) -> Iterator[int]:
 
 
 def test_every_redis_role_works_through_a_real_sentinel(sentinel: int) -> None:
-    """django-redis, core.redis_clients (sync and async, the Lua helper) and the Celery broker find the master."""
+    """django-redis, core.redis_clients (sync and async, the Lua helper), the Celery broker and its queue-depth
+    metric find the master."""
     code = """
 import asyncio, django; django.setup()
 from django.core.cache import caches
@@ -150,6 +151,9 @@ with Connection(settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BR
     queue.put({"ok": 1})
     assert queue.get(timeout=5).payload == {"ok": 1}
     queue.close()
+from core.task_metrics import QueueDepth
+depths = {sample.labels["queue"]: sample.value for sample in QueueDepth(ttl=0).compute()[0].samples}
+assert depths == {"celery": 0.0, "email": 0.0}, depths
 print("ok")
 """
     env = {k: v for k, v in os.environ.items() if not k.endswith("REDIS_URL") and k != "CELERY_BROKER_URL"}
