@@ -135,7 +135,7 @@ import asyncio, django; django.setup()
 from django.core.cache import caches
 from kombu import Connection
 from django.conf import settings
-from core.redis_clients import LuaScript, async_client
+from core.redis_clients import LuaScript, async_client, async_lean_client
 for alias in ("default", "carts", "throttle", "sessions"):
     caches[alias].set("probe", alias)
     assert caches[alias].get("probe") == alias, alias
@@ -144,6 +144,7 @@ async def main():
     client = async_client("carts")
     assert await client.ping()
     assert await script.acall(client, keys=["n"], args=[]) == 1
+    assert await script.acall(async_lean_client("carts"), keys=["n"], args=[]) == 2
 asyncio.run(main())
 with Connection(settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
     conn.ensure_connection(max_retries=1)
