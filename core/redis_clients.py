@@ -134,8 +134,14 @@ _lean_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[s
 )
 
 
-def async_lean_client(alias: str) -> LeanAsyncClient:
-    """The running loop's :class:`LeanAsyncClient` for the ``CACHES[alias]`` Redis (see :func:`async_client`)."""
+def async_lean_client(alias: str) -> LeanAsyncClient | aredis.Redis:
+    """The running loop's :class:`LeanAsyncClient` for the ``CACHES[alias]`` Redis (see :func:`async_client`).
+
+    Through Sentinel, the alias's own :func:`async_client` instead: its managed connections ask the Sentinels for
+    the master and follow a failover, which the lean client's plain connections do not.
+    """
+    if settings.CACHES[alias].get("OPTIONS", {}).get("SENTINELS"):
+        return async_client(alias)
     location = str(settings.CACHES[alias]["LOCATION"])
     per_loop = _lean_clients.setdefault(asyncio.get_running_loop(), {})
     client = per_loop.get((alias, location))

@@ -144,7 +144,9 @@ async def main():
     client = async_client("carts")
     assert await client.ping()
     assert await script.acall(client, keys=["n"], args=[]) == 1
+    # The catalog's hot read path: the same master and database as every other client of the alias.
     assert await script.acall(async_lean_client("carts"), keys=["n"], args=[]) == 2
+    assert await client.get("n") == b"2"
 asyncio.run(main())
 with Connection(settings.CELERY_BROKER_URL, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
     conn.ensure_connection(max_retries=1)
