@@ -10,7 +10,7 @@ SERVICES = eval "$$($(PY) scripts/dev_services.py)"
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop test lint typecheck check bench bench-peer venv clean-data chromium
+.PHONY: run stop test lint typecheck check bench bench-peer venv clean-data chromium scale-up scale-down test-scale
 
 venv: $(STAMP)
 
@@ -53,9 +53,11 @@ chromium:
 TEST_WORKERS ?= 2
 COVERAGE_FLOOR ?= 91
 
+# Then tests/scale against the scaled setup (make test-scale), which stops and starts its own pieces.
 test: lint typecheck check schema-check chromium
-	@$(SERVICES) && $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal \
+	@$(SERVICES) && $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal --ignore=tests/scale \
 		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	@$(MAKE) --no-print-directory test-scale
 
 # Regenerates schema/ from a database migrated from scratch and diffs it, then runs `alembic check` on it.
 .PHONY: schema-check
@@ -70,6 +72,19 @@ bench: venv
 # database), same data size and server, interleaved rounds; writes bench/results/peer.md.
 bench-peer: venv
 	@$(SERVICES) && $(PY) bench/peer.py
+
+# The scaled setup on this machine, without Docker (docs/scaling.md): PostgreSQL primary + streaming replica, Redis
+# master + replica + 3 Sentinels, two web nodes behind nginx, a Celery worker and beat on RabbitMQ, all under
+# .data/scale on ports from SCALE_PORT_BASE (19900). The last line scale-up prints is one JSON object.
+scale-up: venv
+	@$(PY) -m scripts.scale.topology up
+
+scale-down: venv
+	@$(PY) -m scripts.scale.topology down
+
+# tests/scale against that setup (started and stopped by the tests unless one is already running).
+test-scale: venv
+	@$(SERVICES) && $(BIN)/pytest tests/scale -p no:xdist -q
 
 clean-data:
 	rm -rf .data

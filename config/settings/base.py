@@ -480,6 +480,15 @@ def redis_broker_url(db: int) -> str:
 
 _BROKER_DEFAULT = redis_broker_url(REDIS_BASE_DB + REDIS_ROLES.index("broker"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_BROKER_DEFAULT)
+# RabbitMQ (amqp://, the production broker): quorum queues, replicated across the cluster's nodes and kept on disk,
+# so neither a node's loss nor a restart drops a queued task. Celery then uses per-consumer prefetch and RabbitMQ's
+# native delayed delivery for countdown/ETA tasks by itself. Redis (`make run`, tests) has no queue types.
+CELERY_BROKER_IS_AMQP = urlsplit(CELERY_BROKER_URL).scheme in {"amqp", "amqps", "pyamqp"}
+CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum" if CELERY_BROKER_IS_AMQP else "classic"
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = CELERY_TASK_DEFAULT_QUEUE_TYPE
+# Native delayed delivery routes through topic exchanges (a direct one would hold ETA tasks in the worker).
+CELERY_TASK_DEFAULT_EXCHANGE_TYPE = "topic" if CELERY_BROKER_IS_AMQP else "direct"
+CELERY_TASK_CREATE_MISSING_QUEUE_EXCHANGE_TYPE = CELERY_TASK_DEFAULT_EXCHANGE_TYPE
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
