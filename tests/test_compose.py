@@ -1,5 +1,9 @@
 """No Docker engine runs here: check the compose file's structure instead (`docker compose config` for users)."""
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -12,29 +16,49 @@ def load() -> dict:
 
 
 def test_services_present():
-    assert set(load()["services"]) == {"postgres", "redis", "web", "worker", "beat", "mailpit", "proxy"}
+    assert set(load()["services"]) == {
+        "postgres",
+        "postgres-replica",
+        "redis",
+        "redis-replica",
+        "sentinel-1",
+        "sentinel-2",
+        "sentinel-3",
+        "rabbitmq",
+        "migrate",
+        "web",
+        "worker",
+        "beat",
+        "mailpit",
+        "proxy",
+    }
 
 
 def test_images_and_ports():
     services = load()["services"]
     assert services["postgres"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
-    assert "8000:8000" in services["web"]["ports"]
+    # No host port on web: `--scale web=3` would collide; the proxy is the way in.
+    assert "ports" not in services["web"]
+    assert services["web"]["expose"] == ["8000"]
     assert "8025:8025" in services["mailpit"]["ports"]
 
 
-def test_every_service_but_beat_has_a_healthcheck():
+def test_every_long_running_service_but_beat_has_a_healthcheck():
     for name, service in load()["services"].items():
-        if name != "beat":
+        if name not in ("beat", "migrate"):
             assert "healthcheck" in service, name
 
 
 def test_app_services_wait_for_healthy_dependencies():
     services = load()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy", name
         assert depends["redis"]["condition"] == "service_healthy", name
+        assert depends["rabbitmq"]["condition"] == "service_healthy", name
+        if name != "migrate":
+            assert depends["migrate"]["condition"] == "service_completed_successfully", name
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
         assert services[name]["environment"]["EMAIL_HOST"] == "mailpit"
 
@@ -59,7 +83,10 @@ def test_the_proxy_serves_the_media_volume_and_api_urls_point_at_it():
     assert services["web"]["environment"]["TRUSTED_PROXIES"] == f"{proxy_address}/32"
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "alias /srv/media/$1;" in conf
-    assert "proxy_pass http://web:8000;" in conf
+    assert "server web:8000 max_fails=2 fail_timeout=5s;" in conf
+    assert "proxy_pass http://shop_web;" in conf
+    assert "add_header X-Served-By $upstream_addr always;" in conf
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
 
 
 def test_the_image_collects_static_files_at_build_time_with_production_settings():
@@ -67,3 +94,58 @@ def test_the_image_collects_static_files_at_build_time_with_production_settings(
     assert "DJANGO_SETTINGS_MODULE=config.settings.production" in dockerfile
     assert "manage.py collectstatic --noinput" in dockerfile
     assert dockerfile.index("collectstatic") < dockerfile.index("\nUSER app")
+
+
+def test_migrations_run_once_before_any_web_node():
+    services = load()["services"]
+    assert "migrate --noinput" in " ".join(services["migrate"]["command"])
+    assert "migrate" not in " ".join(services["web"]["command"])
+
+
+def test_reads_go_to_a_streaming_replica_of_the_primary():
+    services = load()["services"]
+    replica = services["postgres-replica"]
+    assert replica["image"] == services["postgres"]["image"]
+    assert replica["environment"]["PRIMARY_HOST"] == "postgres"
+    assert "wal_level=replica" in services["postgres"]["command"]
+    entrypoint = (ROOT / "deploy" / "postgres" / "replica-entrypoint.sh").read_text()
+    assert "pg_basebackup" in entrypoint
+    assert " -R " in entrypoint
+    assert "host replication" in (ROOT / "deploy" / "postgres" / "primary-init.sh").read_text()
+    assert services["web"]["environment"]["DATABASE_REPLICA_URLS"] == "postgres://shop:shop@postgres-replica:5432/shop"
+
+
+def test_every_redis_role_goes_through_three_sentinels():
+    services = load()["services"]
+    sentinels = [name for name in services if name.startswith("sentinel-")]
+    assert len(sentinels) == 3
+    for name in sentinels:
+        assert "sentinel monitor shop redis 6379 2" in services[name]["command"][-1]
+    assert services["redis-replica"]["command"][-3:] == ["--replicaof", "redis", "6379"]
+    environment = services["web"]["environment"]
+    assert environment["REDIS_SENTINELS"] == ",".join(f"{name}:26379" for name in sorted(sentinels))
+    assert environment["REDIS_SENTINEL_MASTER"] == "shop"
+
+
+def test_celery_runs_on_rabbitmq_with_one_beat():
+    services = load()["services"]
+    assert services["rabbitmq"]["image"].startswith("rabbitmq:3")
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["CELERY_BROKER_URL"] == "amqp://shop:shop@rabbitmq:5672/shop"
+    assert "deploy" not in services["beat"]  # never replicated
+
+
+def test_amqp_brokers_get_quorum_queues_and_topic_exchanges():
+    """The settings pick RabbitMQ's durable queue type from the broker URL alone; Redis keeps Celery's defaults."""
+    script = (
+        "import json, config.settings.base as s; print(json.dumps([s.CELERY_TASK_DEFAULT_QUEUE_TYPE, "
+        "s.CELERY_TASK_CREATE_MISSING_QUEUE_TYPE, s.CELERY_TASK_DEFAULT_EXCHANGE_TYPE]))"
+    )
+
+    def settings_for(broker: str) -> list[str]:
+        env = {**os.environ, "CELERY_BROKER_URL": broker}
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    assert settings_for("amqp://shop:shop@rabbitmq:5672/shop") == ["quorum", "quorum", "topic"]
+    assert settings_for("redis://127.0.0.1:6379/0") == ["classic", "classic", "direct"]
