@@ -13,8 +13,10 @@ queues). nginx and redis-sentinel are installed from Debian when missing. Ports 
 +30..+32. Everything lives under SCALE_DIR (default .data/scale): data, logs, the nginx configuration and
 ``state.json``, the processes ``down`` stops (each checked against its command line before it is signalled).
 Both commands are idempotent: ``up`` leaves running pieces alone and starts the missing ones; ``down`` on a
-stopped setup does nothing. Written here rather than with a process manager (honcho, supervisord): the pieces
-start in dependency order with readiness checks, and a test stops and restarts single pieces by their pid.
+stopped setup does nothing. ``down`` keeps the data (``make clean-data`` removes it) and the virtual host, so
+queued tasks survive a restart of the whole setup. Written here rather than with a process manager (honcho,
+supervisord): the pieces start in dependency order with readiness checks, and a test stops and restarts single
+pieces by their pid.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 started here (and then stopped at the end of the session).
 
 These tests run outside `pytest -n` (``make test-scale``): they share one topology and stop and start its pieces.
+A topology started here takes its ports from SCALE_PORT_BASE, else from the start of LIVE_SERVER_PORTS (free again
+once the main test run is over), else 19900.
 """
 
 from __future__ import annotations
@@ -103,17 +105,18 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> f
     return time.monotonic() - start
 
 
-def _topology_env() -> dict[str, str]:
+def _topology_env(layout: topology.Layout) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS", "COV_"))}
     env.setdefault("SCALE_PG_FAST", "1")
+    env |= {"SCALE_PORT_BASE": str(layout.base_port), "SCALE_DIR": str(layout.state_dir)}
     return env
 
 
-def _run_topology(command: str) -> str:
+def _run_topology(layout: topology.Layout, command: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "scripts.scale.topology", command],
         cwd=str(ROOT),
-        env=_topology_env(),
+        env=_topology_env(layout),
         capture_output=True,
         text=True,
         timeout=600,
@@ -123,28 +126,43 @@ def _run_topology(command: str) -> str:
     return result.stdout
 
 
-def _running(layout: topology.Layout) -> dict[str, Any] | None:
+def _running(layout: topology.Layout) -> tuple[dict[str, Any], topology.Layout] | None:
+    """The topology already running from this checkout's state directory (whatever its ports), if it answers."""
     summary_file = layout.state_dir / "topology.json"
     if not summary_file.exists():
         return None
     processes = topology.load_state(layout)
     if not processes or not all(topology.alive(entry) for entry in processes.values()):
         return None
+    summary = dict(json.loads(summary_file.read_text()))
     try:
-        if httpx.get(f"{layout.base_url}/healthz", timeout=5).status_code != 200:
+        if httpx.get(f"{summary['base_url']}/healthz", timeout=5).status_code != 200:
             return None
     except httpx.HTTPError:
         return None
-    return dict(json.loads(summary_file.read_text()))
+    base_port = int(str(summary["base_url"]).rpartition(":")[2])
+    return summary, topology.Layout(base_port, layout.state_dir, len(summary["nodes"]))
+
+
+def _layout() -> topology.Layout:
+    layout = topology.Layout.from_env()
+    live = os.environ.get("LIVE_SERVER_PORTS", "")
+    if "SCALE_PORT_BASE" not in os.environ and live:
+        first, _, last = live.partition("-")
+        if int(last or first) - int(first) >= 40:  # the setup's ports span base..base+40
+            layout = topology.Layout(int(first), layout.state_dir, layout.web_nodes)
+    return layout
 
 
 @pytest.fixture(scope="session")
 def shop() -> Iterator[Shop]:
-    layout = topology.Layout.from_env()
-    summary = _running(layout)
-    started = summary is None
-    if summary is None:
-        summary = json.loads(_run_topology("up").strip().splitlines()[-1])
+    layout = _layout()
+    running = _running(layout)
+    started = running is None
+    if running is None:
+        summary = json.loads(_run_topology(layout, "up").strip().splitlines()[-1])
+    else:
+        summary, layout = running
     shop = Shop(summary, layout)
     try:
         yield shop
@@ -152,14 +170,14 @@ def shop() -> Iterator[Shop]:
         for client in shop.clients:
             client.close()
         if started:
-            _run_topology("down")
+            _run_topology(layout, "down")
 
 
 @pytest.fixture
 def restore(shop: Shop) -> Iterator[None]:
     """After a test that stops pieces: `scale-up` again brings back whatever is missing."""
     yield
-    _run_topology("up")
+    _run_topology(shop.layout, "up")
 
 
 def unique_email() -> str:
