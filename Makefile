@@ -75,7 +75,7 @@ bench-peer: venv
 
 # The scaled setup on this machine, without Docker (docs/scaling.md): PostgreSQL primary + streaming replica, Redis
 # master + replica + 3 Sentinels, two web nodes behind nginx, a Celery worker and beat on RabbitMQ, all under
-# .data/scale on ports from SCALE_PORT_BASE (19900). The last line scale-up prints is one JSON object.
+# .data/scale/<port> on ports from SCALE_PORT_BASE (19900). The last line scale-up prints is one JSON object.
 scale-up: venv
 	@$(PY) -m scripts.scale.topology up
 

@@ -10,7 +10,7 @@ uvicorn workers, config/gunicorn.py), nginx in front of them (deploy/nginx-scale
 and one Celery beat on RabbitMQ (the machine's server on 127.0.0.1:5672, a virtual host of this setup's own, quorum
 queues). nginx and redis-sentinel are installed from Debian when missing. Ports are counted from SCALE_PORT_BASE
 (default 19900): nginx +0, web nodes +1.., PostgreSQL +10 (replica +11), Redis +20 (replica +21), Sentinels
-+30..+32. Everything lives under SCALE_DIR (default .data/scale): data, logs, the nginx configuration and
++30..+32. Everything lives under SCALE_DIR (default .data/scale/<base port>): data, logs, the nginx configuration and
 ``state.json``, the processes ``down`` stops (each checked against its command line before it is signalled).
 Both commands are idempotent: ``up`` leaves running pieces alone and starts the missing ones; ``down`` on a
 stopped setup does nothing. ``down`` keeps the data (``make clean-data`` removes it) and the virtual host, so
@@ -60,9 +60,12 @@ class Layout:
     web_nodes: int = 2
 
     @classmethod
-    def from_env(cls) -> Layout:
-        state = Path(os.environ.get("SCALE_DIR", str(ROOT / ".data" / "scale"))).resolve()
-        return cls(int(os.environ.get("SCALE_PORT_BASE", "19900")), state, int(os.environ.get("SCALE_WEB_NODES", "2")))
+    def from_env(cls, base_port: int | None = None) -> Layout:
+        """SCALE_PORT_BASE (or ``base_port``), SCALE_WEB_NODES, and SCALE_DIR (default .data/scale/<base port>: data
+        directories and configuration files name their ports, so each set of ports keeps its own)."""
+        base = base_port if base_port is not None else int(os.environ.get("SCALE_PORT_BASE", "19900"))
+        state = Path(os.environ.get("SCALE_DIR", str(ROOT / ".data" / "scale" / str(base)))).resolve()
+        return cls(base, state, int(os.environ.get("SCALE_WEB_NODES", "2")))
 
     @property
     def nginx_port(self) -> int:

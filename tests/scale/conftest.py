@@ -126,43 +126,38 @@ def _run_topology(layout: topology.Layout, command: str) -> str:
     return result.stdout
 
 
-def _running(layout: topology.Layout) -> tuple[dict[str, Any], topology.Layout] | None:
-    """The topology already running from this checkout's state directory (whatever its ports), if it answers."""
+def _running(layout: topology.Layout) -> dict[str, Any] | None:
+    """The summary of the topology already running on ``layout``, if every piece runs and nginx answers."""
     summary_file = layout.state_dir / "topology.json"
     if not summary_file.exists():
         return None
     processes = topology.load_state(layout)
     if not processes or not all(topology.alive(entry) for entry in processes.values()):
         return None
-    summary = dict(json.loads(summary_file.read_text()))
     try:
-        if httpx.get(f"{summary['base_url']}/healthz", timeout=5).status_code != 200:
+        if httpx.get(f"{layout.base_url}/healthz", timeout=5).status_code != 200:
             return None
     except httpx.HTTPError:
         return None
-    base_port = int(str(summary["base_url"]).rpartition(":")[2])
-    return summary, topology.Layout(base_port, layout.state_dir, len(summary["nodes"]))
+    return dict(json.loads(summary_file.read_text()))
 
 
 def _layout() -> topology.Layout:
-    layout = topology.Layout.from_env()
     live = os.environ.get("LIVE_SERVER_PORTS", "")
     if "SCALE_PORT_BASE" not in os.environ and live:
         first, _, last = live.partition("-")
         if int(last or first) - int(first) >= 40:  # the setup's ports span base..base+40
-            layout = topology.Layout(int(first), layout.state_dir, layout.web_nodes)
-    return layout
+            return topology.Layout.from_env(int(first))
+    return topology.Layout.from_env()
 
 
 @pytest.fixture(scope="session")
 def shop() -> Iterator[Shop]:
     layout = _layout()
-    running = _running(layout)
-    started = running is None
-    if running is None:
+    summary = _running(layout)
+    started = summary is None
+    if summary is None:
         summary = json.loads(_run_topology(layout, "up").strip().splitlines()[-1])
-    else:
-        summary, layout = running
     shop = Shop(summary, layout)
     try:
         yield shop
