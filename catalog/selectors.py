@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.http import QueryDict
+from django_cte import CTE, with_cte
 
 from catalog.filters import category_subtree_ids, product_filter
 from catalog.models import Category, Product
@@ -22,7 +24,8 @@ SEARCH_CONFIG = "english"
 DEFAULT_ORDERING = ("-created_at", "-id")
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "price": ("price", "id"),
-    "-price": ("-price", "id"),
+    # Ties newest-id first, so that one index on (price, id) serves both directions.
+    "-price": ("-price", "-id"),
     "name": ("name", "id"),
     "-created_at": DEFAULT_ORDERING,
 }
@@ -48,6 +51,14 @@ class ProductSearch:
     cleaned: dict[str, Any]
     # Set when a full-text search was requested: the trigram query to use if the full-text one finds nothing.
     fallback: QuerySet[Product] | None = None
+    # What to count when it is not ``queryset`` itself (a ranked window counts the matches, not the window).
+    counted: QuerySet[Product] | None = None
+    # At most this many rows can be paged through (relevance ranks a bounded set of matches).
+    window: int | None = None
+    # Read the page's ids first (an index-only scan where a list index covers the filters), then its rows.
+    ids_first: bool = False
+    # The rows' attribute holding the window's match count (see ``_ranked_window``).
+    counted_attr: str | None = None
 
 
 def product_search(*, params: QueryDict, include_inactive: bool) -> ProductSearch:
@@ -55,26 +66,50 @@ def product_search(*, params: QueryDict, include_inactive: bool) -> ProductSearc
 
     ``search`` uses websearch syntax (quotes, OR, -exclusion) on the stored vector, ranked with ts_rank_cd
     unless another ordering is asked for; ``relevance`` without ``search`` means the default order.
+
+    Relevance is ranked over at most ``CATALOG_COUNT_CAP`` matches, the first ones the GIN index yields: a
+    page's cost then stays bounded however many products match (a search matching more says so with an
+    inexact count; terms or filters narrow it). Matches within the cap are ranked exactly.
     """
     filtered, cleaned = product_filter(params, product_queryset(include_inactive=include_inactive))
     ordering = cleaned.get("ordering")
     explicit = ORDERINGS.get(ordering or "")
     term = cleaned.get("search")
     if not term:
-        return ProductSearch(filtered.order_by(*(explicit or DEFAULT_ORDERING)), cleaned)
+        return ProductSearch(filtered.order_by(*(explicit or DEFAULT_ORDERING)), cleaned, ids_first=True)
 
     query = SearchQuery(term, search_type="websearch", config=SEARCH_CONFIG)
     full_text = filtered.filter(search_vector=query)
     fuzzy = filtered.filter(name__trigram_word_similar=term)
     if explicit:
         return ProductSearch(full_text.order_by(*explicit), cleaned, fuzzy.order_by(*explicit))
-    ranked = full_text.annotate(rank=SearchRank(F("search_vector"), query, cover_density=True))
+    window = int(settings.CATALOG_COUNT_CAP)
     similar = fuzzy.annotate(similarity=TrigramWordSimilarity(term, "name"))
     return ProductSearch(
-        ranked.order_by("-rank", *DEFAULT_ORDERING),
+        _ranked_window(full_text, query, size=window),
         cleaned,
         similar.order_by("-similarity", *DEFAULT_ORDERING),
+        counted=full_text,
+        window=window,
+        counted_attr="window_matches",
     )
+
+
+def _ranked_window(matches: QuerySet[Product], query: SearchQuery, *, size: int) -> QuerySet[Product]:
+    """The first ``size`` + 1 matches, ranked, each row carrying how many there were (``window_matches``):
+    ``WITH w AS (SELECT ... LIMIT size + 1) SELECT *, count(*) OVER () FROM w ORDER BY rank``.
+
+    The rows are read once, by the bitmap scan of the GIN index; the sort only ever holds ``size`` + 1 of them;
+    the count comes with the page (the extra match says that more match, the page shows at most ``size``).
+    """
+    ranked = matches.annotate(rank=SearchRank(F("search_vector"), query, cover_density=True)).order_by()
+    window = CTE(ranked[: size + 1], name="ranked")
+    rows = (
+        window.queryset()
+        .annotate(window_matches=Window(Count("*")))
+        .order_by(window.col.rank.desc(), window.col.created_at.desc(), window.col.id.desc())
+    )
+    return with_cte(window, select=rows)
 
 
 def category_queryset() -> QuerySet[Category]:

@@ -1244,6 +1244,36 @@ CREATE INDEX payments_order_status_idx ON public.payments USING btree (order_id,
 CREATE INDEX payments_refunded_by_id_370605fa ON public.payments USING btree (refunded_by_id);
 
 --
+-- Name: products_active_cat_newest; Type: INDEX; Schema: public
+--
+
+CREATE INDEX products_active_cat_newest ON public.products USING btree (category_id, created_at DESC, id DESC) INCLUDE (stock_quantity, attributes) WHERE is_active;
+
+--
+-- Name: products_active_cat_price; Type: INDEX; Schema: public
+--
+
+CREATE INDEX products_active_cat_price ON public.products USING btree (category_id, price, id) INCLUDE (stock_quantity, attributes) WHERE is_active;
+
+--
+-- Name: products_active_name; Type: INDEX; Schema: public
+--
+
+CREATE INDEX products_active_name ON public.products USING btree (name, id) WHERE is_active;
+
+--
+-- Name: products_active_newest; Type: INDEX; Schema: public
+--
+
+CREATE INDEX products_active_newest ON public.products USING btree (created_at DESC, id DESC) INCLUDE (stock_quantity, attributes) WHERE is_active;
+
+--
+-- Name: products_active_price; Type: INDEX; Schema: public
+--
+
+CREATE INDEX products_active_price ON public.products USING btree (price, id) INCLUDE (stock_quantity, attributes) WHERE is_active;
+
+--
 -- Name: products_attributes_gin; Type: INDEX; Schema: public
 --
 

@@ -3,7 +3,8 @@
 A view built on :class:`CachedReadViewSet` declares
 - ``cache_resource``: the name its keys live under (``products``, ``categories``);
 - ``list_query(params, staff=...)``: the validated query of a list page (400 on a bad value) as a
-  :class:`PageQuery`: the rows, the filters that key the page, and an optional fallback for an empty result;
+  :class:`PageQuery`: where its rows come from (a :class:`PageSource`: the ordered rows, what to count, an
+  optional fallback for an empty result) and the filters that key the page;
 - ``detail_get(pk, staff=...)``: the object of a detail page, or None (404);
 - ``detail_scope(pk)``: the generation a detail belongs to (default: the lists' namespace);
 - ``cache_raw_query = True`` to also key list pages by the query string as sent, so a hit skips validating it;
@@ -31,7 +32,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from adrf.viewsets import GenericViewSet
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -42,7 +43,7 @@ from rest_framework.response import Response
 
 from api.views import has_credentials
 from catalog import metrics
-from catalog.api.pagination import AsyncPagination
+from catalog.api.pagination import AsyncPagination, PageSource
 from catalog.cache import (
     LIST_NAMESPACE,
     CachedBody,
@@ -79,13 +80,11 @@ IF_NONE_MATCH = OpenApiParameter(
 
 @dataclass(frozen=True)
 class PageQuery:
-    """A validated list query: ``queryset`` is filtered and ordered but not evaluated."""
+    """A validated list query: ``source`` says what its pages are read from (nothing is evaluated yet)."""
 
-    queryset: QuerySet[Any]
+    source: PageSource
     # The validated, normalised filters: with the page, page size and origin they key the cached page.
     filters: Mapping[str, Any] = field(default_factory=dict)
-    # Evaluated instead when ``queryset`` finds nothing (e.g. a fuzzy search after an empty full-text one).
-    fallback: QuerySet[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +130,8 @@ class CachedReadViewSet(GenericViewSet):
     cache_raw_query: ClassVar[bool] = False
     # The singular of the resource in metric labels: ``product`` -> ``product_detail``, ``product_list``.
     cache_metric_name: ClassVar[str]
+    # The anonymous list query validated while looking for a hit, reused by the miss that follows.
+    _anonymous_query: PageQuery | None = None
 
     # What a view declares.
 
@@ -160,7 +161,8 @@ class CachedReadViewSet(GenericViewSet):
 
     async def cached_list(self, request: Request) -> HttpResponseBase:
         staff = _is_staff_reader(request)
-        query = self.list_query(request.query_params, staff=staff)
+        query = self._anonymous_query if self._anonymous_query is not None and not staff else None
+        query = query or self.list_query(request.query_params, staff=staff)
         origin = request.build_absolute_uri("/")
         entry = self._list_entry(request.query_params, origin, query)
         cached = await self._read(request, entry, staff=staff, compute=lambda: self._page_body(query, request))
@@ -189,12 +191,16 @@ class CachedReadViewSet(GenericViewSet):
 
     # The protocol.
 
-    def anonymous_entry(self, request: HttpRequest, kwargs: Mapping[str, Any], *, raw: bool) -> _Entry | None:
+    def anonymous_entry(
+        self, request: HttpRequest, kwargs: Mapping[str, Any], *, raw: bool, remember: bool = False
+    ) -> _Entry | None:
         """Where the public response to an anonymous read of this route is kept, or None when it has none.
 
         ``raw``: for a list whose view keys pages by their query string as sent (``cache_raw_query``), that key,
         checked before validating; otherwise the key of the validated query (None when it does not validate:
         the DRF path answers the 400). The pure-ASGI fast path (:mod:`catalog.api.fastpath`) asks the same.
+        ``remember``: keep the validated query on this view for the miss that may follow (only for a view
+        instance that serves this one request).
         """
         action = self.action_map.get("get")
         if action == "retrieve":
@@ -206,9 +212,13 @@ class CachedReadViewSet(GenericViewSet):
         if raw and self.cache_raw_query:
             return _Entry(LIST_NAMESPACE, self._raw_key(request.GET, origin), with_etag=False)
         try:
-            return self._list_entry(request.GET, origin, self.list_query(request.GET, staff=False))
+            query = self.list_query(request.GET, staff=False)
+            entry = self._list_entry(request.GET, origin, query)
         except ValidationError:
             return None
+        if remember:
+            self._anonymous_query = query
+        return entry
 
     async def _anonymous_hit(self, request: HttpRequest, kwargs: dict[str, Any]) -> HttpResponseBase | None:
         """The cached public response to an anonymous JSON GET, or None to take the normal path."""
@@ -219,7 +229,7 @@ class CachedReadViewSet(GenericViewSet):
             cached = await cached_peek(scope=raw.scope, key=raw.key)
             if cached is not None:
                 return self._hit_response(request, cached, with_etag=False)
-        entry = self.anonymous_entry(request, kwargs, raw=False)
+        entry = self.anonymous_entry(request, kwargs, raw=False, remember=True)
         if entry is None:
             return None
         cached = await cached_peek(scope=entry.scope, key=entry.key)
@@ -261,12 +271,7 @@ class CachedReadViewSet(GenericViewSet):
 
     async def _page_body(self, query: PageQuery, request: Request) -> bytes:
         pagination = self._pagination()
-        queryset = query.queryset
-        count = await queryset.acount()
-        if count == 0 and query.fallback is not None:
-            queryset = query.fallback
-            count = await queryset.acount()
-        rows = await pagination.apaginate(queryset, request, count=count)
+        rows = await pagination.apaginate(query.source, request)
         return _renderer.render(pagination.page_data(self._serializer_class()(rows, many=True).data))
 
     def _hit_response(self, request: HttpRequest, cached: CachedBody, *, with_etag: bool) -> HttpResponseBase:

@@ -20,6 +20,7 @@ from accounts.permissions import IsManagerOrAdmin
 from api.schema import DomainErrorResponseSerializer
 from catalog import selectors, services
 from catalog.api.caching import ETAG, IF_NONE_MATCH, X_CACHE, CachedReadViewSet, PageQuery
+from catalog.api.pagination import PageSource
 from catalog.api.serializers import (
     CategorySerializer,
     CategoryWriteSerializer,
@@ -95,7 +96,16 @@ class ProductViewSet(CatalogViewSet):
 
     def list_query(self, params: QueryDict, *, staff: bool) -> PageQuery:
         search = selectors.product_search(params=params, include_inactive=staff)
-        return PageQuery(search.queryset, search.cleaned, search.fallback)
+        fallback = PageSource(search.fallback) if search.fallback is not None else None
+        source = PageSource(
+            search.queryset,
+            counted=search.counted,
+            window=search.window,
+            fallback=fallback,
+            ids_first=search.ids_first,
+            counted_attr=search.counted_attr,
+        )
+        return PageQuery(source, search.cleaned)
 
     async def detail_get(self, pk: UUID, *, staff: bool) -> Product | None:
         return await selectors.product_get(product_id=pk, include_inactive=staff)
@@ -170,7 +180,7 @@ class CategoryViewSet(CatalogViewSet):
     cache_metric_name = "category"
 
     def list_query(self, params: QueryDict, *, staff: bool) -> PageQuery:
-        return PageQuery(selectors.category_queryset())
+        return PageQuery(PageSource(selectors.category_queryset()))
 
     async def detail_get(self, pk: UUID, *, staff: bool) -> Category | None:
         return await selectors.category_get(category_id=pk)

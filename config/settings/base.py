@@ -541,6 +541,9 @@ LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_CACHE_TTL = env.int("CATALOG_CACHE_TTL", default=300)
 # Cache hits of anonymous catalog reads answered before Django (catalog/api/fastpath.py); off: Django answers them.
 CATALOG_FAST_PATH = env.bool("CATALOG_FAST_PATH", default=True)
+# Product lists count matches up to this many (then answer `count_exact: false`), and a relevance-ordered search
+# ranks at most this many matches: a page costs the same whatever the catalog's size.
+CATALOG_COUNT_CAP = env.int("CATALOG_COUNT_CAP", default=1000)
 PAYMENT_PROVIDERS = {"fake": "payments.providers.fake.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="whsec_dev_secret")
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
