@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -289,12 +290,19 @@ def _pong(port: int) -> bool:
 
 
 def current_master(layout: Layout) -> int | None:
-    """The master's port as the Sentinels see it (None: no Sentinel answers)."""
+    """The master's port as the Sentinels see it, else as their configuration files last recorded it (a failover
+    rewrites them); None when there are neither."""
     for port in layout.sentinel_ports:
         if _port_open(port):
             answer = redis_cli(port, "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER).split()
             if len(answer) == 2 and answer[1].isdigit():
                 return int(answer[1])
+    for index in range(len(layout.sentinel_ports)):
+        conf = layout.state_dir / f"sentinel-{index}.conf"
+        if conf.exists():
+            match = re.search(rf"^sentinel monitor {SENTINEL_MASTER} \S+ (\d+) ", conf.read_text(), re.MULTILINE)
+            if match:
+                return int(match.group(1))
     return None
 
 
