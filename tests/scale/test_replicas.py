@@ -3,7 +3,6 @@ generation it is stored under. Replay is paused on the replica (pg_wal_replay_pa
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import uuid
 from collections.abc import Iterator
@@ -13,10 +12,6 @@ import pytest
 
 from scripts.scale import postgres
 from tests.scale.conftest import CUSTOMER, MANAGER, Shop, wait_until
-
-# The router, read-your-writes and the cache's WAL guard live in core.replicas: a checkout without it reads
-# everything from the primary, and there is nothing here to prove.
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("core.replicas") is None, reason="no replica router")
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ import os
 import signal
 import time
 
-import pytest
-from django.conf import settings
-
 from scripts.scale import topology
 from tests.scale.conftest import Shop, unique_email, wait_until
-
-# Without REDIS_SENTINELS support in the settings the nodes keep talking to the killed master's address.
-pytestmark = pytest.mark.skipif(not hasattr(settings, "REDIS_SENTINELS"), reason="no Sentinel support")
 
 # down-after-milliseconds is 1 s in the scaled setup; the election and the clients' reconnection take the rest.
 FAILOVER_BOUND_SECONDS = 30
