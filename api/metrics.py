@@ -44,6 +44,8 @@ IN_FLIGHT = Gauge(
     "HTTP requests being answered now.",
     multiprocess_mode="livesum",
 )
+# Counted by the throttles themselves (api.throttling), once per refusal by each scope that refused.
+THROTTLED = Counter("http_throttled", "Requests refused by a rate limit, by throttle scope.", ["scope"])
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")

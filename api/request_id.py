@@ -2,8 +2,9 @@
 
 The id is the ``X-Request-ID`` header when a trusted proxy (``TRUSTED_PROXIES``, :mod:`api.client_ip`) sends one
 that looks like an id (at most 128 letters, digits and ``._:-``); otherwise a new one. It is bound to the log
-context for the whole request (:mod:`core.logging`), answered as ``X-Request-ID``, written on the outbox rows the
-request adds and sent along with the Celery tasks it causes (:mod:`core.task_context`), whose log lines carry it too.
+context for the whole request (:mod:`core.logging`; with the user's id once authenticated), answered as
+``X-Request-ID``, written on the outbox rows the request adds and sent along with the Celery tasks it causes
+(:mod:`core.task_context`), whose log lines carry it too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from api.client_ip import from_trusted_proxy
 from api.hybrid_middleware import HybridMiddleware
+from core.logging import request_bound
 
 HEADER = "X-Request-ID"
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -39,7 +41,8 @@ class RequestIdMiddleware(HybridMiddleware):
         request.request_id = request_id = request_id_for(request)  # type: ignore[attr-defined]
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            response: HttpResponseBase = self.get_response(request)
+            with request_bound(request):
+                response: HttpResponseBase = self.get_response(request)
         finally:
             structlog.contextvars.clear_contextvars()
         response[HEADER] = request_id
@@ -47,7 +50,7 @@ class RequestIdMiddleware(HybridMiddleware):
 
     async def async_call(self, request: HttpRequest) -> HttpResponseBase:
         request.request_id = request_id = request_id_for(request)  # type: ignore[attr-defined]
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        with structlog.contextvars.bound_contextvars(request_id=request_id), request_bound(request):
             response = await self.get_response_async(request)
         response[HEADER] = request_id
         return response

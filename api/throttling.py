@@ -22,6 +22,7 @@ from rest_framework import throttling
 from rest_framework.request import Request
 
 from api.client_ip import client_ip
+from api.metrics import THROTTLED
 from core.redis_clients import LuaScript, async_client
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class RedisRateThrottle(throttling.SimpleRateThrottle):
         if wait < 0:
             return True
         self.retry_after = wait
+        THROTTLED.labels(str(self.scope)).inc()
         return False
 
     def wait(self) -> float | None:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from carts import anonymous
 from carts.errors import CartErrorCode, CartFullError
+from carts.metrics import CART_MERGES
 from carts.models import Cart, CartItem
 from carts.selectors import cart_view_build, products_by_id, user_cart_lines
 from carts.types import CappedLine, CartMergeResult, CartNotice, CartView, ProductSnapshot
@@ -320,7 +321,10 @@ def cart_merge(*, user: User, cart_token: str) -> CartMergeResult:
             assert cart is not None
             if anonymous.token_is_valid(cart_token):
                 taken = anonymous.lines_take(token=cart_token)
-            return _merge_lines(cart=cart, user=user, taken=taken)
+            merged = _merge_lines(cart=cart, user=user, taken=taken)
+            if taken:
+                transaction.on_commit(CART_MERGES.inc)
+            return merged
     except BaseException:
         if taken:
             with suppress(ServiceUnavailableError):

@@ -3,11 +3,13 @@ each queue in the broker (read by the process answering a scrape)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from celery.exceptions import Retry
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from prometheus_client import Counter, Histogram
@@ -35,12 +37,24 @@ def _task_started(task_id: str | None = None, **kwargs: Any) -> None:
     _started[str(task_id)] = time.perf_counter()
 
 
+def _outcome(state: str | None) -> str:
+    """``state`` is SUCCESS, FAILURE or RETRY (a task that called ``self.retry()``), or REJECTED/IGNORED.
+
+    A task run in-process (eager: ``task_always_eager`` in tests and locally, or ``apply()``) that raises while
+    errors propagate (``task_eager_propagates``) ends with no state at all: Celery re-raises the exception to the
+    caller and sends ``task_postrun`` from its ``finally`` with ``state=None``. The exception in flight tells the
+    outcome then: a ``Retry`` is a retry, anything else a failure, so an eager run is counted once like a worker's.
+    """
+    if state is not None:
+        return _OUTCOMES.get(state, state.lower())
+    return "retried" if isinstance(sys.exc_info()[1], Retry) else "failed"
+
+
 @task_postrun.connect(weak=False)
 def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, **kwargs: Any) -> None:
-    """``state`` is SUCCESS, FAILURE or RETRY (a task that called ``self.retry()``)."""
     started = _started.pop(str(task_id), None)
     name = str(getattr(task, "name", "unknown"))
-    TASKS.labels(name, _OUTCOMES.get(str(state), str(state).lower())).inc()
+    TASKS.labels(name, _outcome(state)).inc()
     if started is not None:
         TASK_DURATION.labels(name).observe(time.perf_counter() - started)
 

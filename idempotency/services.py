@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from api.errors import ExceptionHandler
 from core.errors import DomainError
 from idempotency.errors import IdempotencyErrorCode, IdempotencyInProgressError
+from idempotency.metrics import CONFLICT, REPLAYED
 from idempotency.models import IdempotencyKey, IdempotencyKeyState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -79,11 +80,13 @@ def _claim(*, user: Any, key: str, method: str, path: str, fingerprint: str) -> 
                 IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
                 continue
             return existing, False
+    CONFLICT.inc()
     raise IdempotencyInProgressError("This idempotency key is being used by another request.")
 
 
 def _replay(row: IdempotencyKey, *, fingerprint: str) -> Response:
     if row.fingerprint != fingerprint:
+        CONFLICT.inc()
         raise DomainError(
             "This idempotency key was already used with a different request.",
             code=IdempotencyErrorCode.KEY_MISMATCH,
@@ -91,7 +94,9 @@ def _replay(row: IdempotencyKey, *, fingerprint: str) -> Response:
             status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if row.state != IdempotencyKeyState.COMPLETED or row.response_status is None:
+        CONFLICT.inc()
         raise IdempotencyInProgressError("A request with this idempotency key is still being processed.")
+    REPLAYED.inc()
     return Response(_stored_body(row.response_body), status=row.response_status, headers={REPLAYED_HEADER: "true"})
 
 

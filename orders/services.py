@@ -24,16 +24,20 @@ from catalog.models import Product
 from core.bounds import column_check
 from core.db import lock_one
 from core.errors import DomainError, NotFoundError
+from core.logging import bound_from_kwargs, get_logger
 from emails.services import email_enqueue
 from inventory.errors import InventoryErrorCode
 from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
+from orders import metrics
 from orders.errors import InvalidTransitionError, OrderErrorCode
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusEvent
 from orders.refunds import refund_before_cancel, refunded
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+logger = get_logger(__name__)
 
 MAX_ORDER_LINES = 100
 
@@ -59,6 +63,7 @@ CUSTOMER_CANCELLABLE = frozenset({OrderStatus.PENDING})
 STAFF_SETTABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.CANCELLED)
 
 
+@metrics.counts_refusals
 def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     """Place an order for ``[{product_id, quantity}, ...]`` in one transaction.
 
@@ -126,7 +131,14 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
             },
             idempotency_key=f"order-received:{order.pk}",
         )
+        transaction.on_commit(lambda: _placed(order))
     return order
+
+
+def _placed(order: Order) -> None:
+    """The placement committed: counted and logged once."""
+    metrics.PLACED.inc()
+    logger.info("order placed", order_id=str(order.pk), total_amount=str(order.total_amount))
 
 
 def _email_lines(items: Sequence[OrderItem]) -> list[dict[str, Any]]:
@@ -188,6 +200,7 @@ def _apply_transition(*, order: Order, to_status: str, actor: User | None, reaso
     OrderStatusEvent.objects.create(
         order=order, from_status=from_status, to_status=to_status, actor=actor, reason=reason[:64]
     )
+    transaction.on_commit(lambda: _transitioned(order, from_status=from_status, to_status=to_status, reason=reason))
     if to_status == OrderStatus.CANCELLED:
         movement_reason = (
             MovementReason.ORDER_EXPIRED if reason == OrderEventReason.EXPIRED.value else MovementReason.ORDER_CANCELLED
@@ -203,6 +216,18 @@ def _apply_transition(*, order: Order, to_status: str, actor: User | None, reaso
         )
 
 
+def _transitioned(order: Order, *, from_status: str, to_status: str, reason: str) -> None:
+    """The status change committed: counted and logged once."""
+    metrics.TRANSITIONS.labels(str(from_status), str(to_status)).inc()
+    logger.info(
+        "order status changed",
+        order_id=str(order.pk),
+        from_status=str(from_status),
+        to_status=str(to_status),
+        reason=reason,
+    )
+
+
 def _transition(
     *, order_id: UUID, to_status: str, actor: User | None, reason: str, only_from: Collection[str] | None = None
 ) -> Order:
@@ -215,6 +240,7 @@ def _transition(
     return order
 
 
+@bound_from_kwargs("order_id")
 def order_transition(*, order_id: UUID, to_status: str, actor: User | None, reason: str = "") -> Order:
     """Move an order along the lifecycle table; the only code that changes ``Order.status``.
 
@@ -227,6 +253,7 @@ def order_transition(*, order_id: UUID, to_status: str, actor: User | None, reas
     return _transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)
 
 
+@bound_from_kwargs("order_id")
 def order_cancel(*, order_id: UUID, actor: User, reason: str = "") -> Order:
     """Cancel an order: its owner while ``PENDING``; managers and admins also once paid or processing."""
     if actor.is_manager_or_admin:
@@ -255,6 +282,7 @@ def order_staff_next_statuses(status: str) -> list[str]:
     return [to_status for to_status in STAFF_SETTABLE_STATUSES if to_status in allowed]
 
 
+@bound_from_kwargs("order_id")
 def order_staff_set_status(*, order_id: UUID, to_status: str, actor: User, reason: str = "") -> Order:
     """A manager's or admin's status change, for the API and the back office alike.
 
@@ -268,6 +296,7 @@ def order_staff_set_status(*, order_id: UUID, to_status: str, actor: User, reaso
     return order_transition(order_id=order_id, to_status=to_status, actor=actor, reason=reason)
 
 
+@bound_from_kwargs("order_id")
 def order_expire(*, order_id: UUID) -> Order | None:
     """Cancel one unpaid order whose payment window has passed; ``None`` if it was paid or cancelled meanwhile."""
     try:

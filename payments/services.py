@@ -30,11 +30,13 @@ from enum import Enum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, NotFoundError
+from core.logging import bound_from_kwargs
 from emails.services import email_enqueue
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus
@@ -46,6 +48,7 @@ from payments.errors import (
     PaymentNotRefundableError,
     ProviderUnavailableError,
 )
+from payments.metrics import PaymentOutcome, WebhookEventResult, payment_counted, provider_timed, webhook_counted
 from payments.models import Payment, PaymentStatus, WebhookEvent
 from payments.providers import UnknownProviderError, provider_get
 from payments.providers.base import (
@@ -220,6 +223,7 @@ def _payment_settle(*, payment: Payment, result: ChargeResult, actor: User) -> P
     return locked
 
 
+@bound_from_kwargs("order_id")
 def payment_pay_order(*, order_id: UUID, user: User, provider: str, token: str, idempotency_key: str) -> Payment:
     """Charge the order total through ``provider``: see the module docstring for the three phases.
 
@@ -231,34 +235,53 @@ def payment_pay_order(*, order_id: UUID, user: User, provider: str, token: str, 
     gateway = _provider(provider)
     payment = _payment_open(order_id=order_id, user=user, provider=provider, idempotency_key=idempotency_key)
     try:
-        result = gateway.charge(
-            amount=payment.amount,
-            currency=payment.currency,
-            token=token,
-            idempotency_key=provider_idempotency_key(order_id=order_id, idempotency_key=idempotency_key),
-            metadata={"payment_id": str(payment.pk), "order_id": str(order_id)},
-        )
+        with provider_timed(provider):
+            result = gateway.charge(
+                amount=payment.amount,
+                currency=payment.currency,
+                token=token,
+                idempotency_key=provider_idempotency_key(order_id=order_id, idempotency_key=idempotency_key),
+                metadata={"payment_id": str(payment.pk), "order_id": str(order_id)},
+            )
     except ProviderError as exc:
         logger.warning("Payment %s: provider %s error: %s", payment.pk, provider, exc)
         _payment_fail(payment_id=payment.pk, code=PaymentErrorCode.PROVIDER_ERROR.value, message=str(exc))
+        payment_counted(provider, PaymentOutcome.ERROR)
         raise ProviderUnavailableError() from exc
     except Exception:
         # Never leave a pending row behind: it would block the order until it goes stale.
         _payment_fail(payment_id=payment.pk, code=PaymentErrorCode.PROVIDER_ERROR.value, message="Unexpected error.")
+        payment_counted(provider, PaymentOutcome.ERROR)
         raise
     if not result.succeeded:
-        return _payment_fail(
+        failed = _payment_fail(
             payment_id=payment.pk,
             code=result.failure_code or PaymentErrorCode.CHARGE_DECLINED.value,
             message=result.failure_message or "The payment was declined.",
             transaction_id=result.transaction_id,
         )
-    return _payment_settle(payment=payment, result=result, actor=user)
+        payment_counted(provider, PaymentOutcome.FAILED)
+        logger.info("Payment %s declined by %s", payment.pk, provider)
+        return failed
+    try:
+        settled = _payment_settle(payment=payment, result=result, actor=user)
+    except OrderNotPayableError:
+        payment_counted(provider, PaymentOutcome.FAILED)
+        raise
+    payment_counted(provider, PaymentOutcome.SUCCEEDED)
+    logger.info("Payment %s succeeded at %s", payment.pk, provider)
+    return settled
 
 
 def _payment_refund(*, payment_id: UUID, actor: User | None) -> Payment:
     """Refund a charge in full through its provider (outside any transaction), then record it."""
     payment = Payment.objects.get(pk=payment_id)
+    with structlog.contextvars.bound_contextvars(order_id=str(payment.order_id)):
+        return _payment_refund_bound(payment=payment, actor=actor)
+
+
+def _payment_refund_bound(*, payment: Payment, actor: User | None) -> Payment:
+    payment_id = payment.pk
     if payment.status == PaymentStatus.REFUNDED:
         return payment
     if not payment.transaction_id:
@@ -276,9 +299,11 @@ def _payment_refund(*, payment_id: UUID, actor: User | None) -> Payment:
             payment.refunded_at = timezone.now()
             payment.refunded_by = actor
             payment.save(update_fields=["status", "refund_id", "refunded_at", "refunded_by", "updated_at"])
+    logger.info("Payment %s refunded at %s", payment.pk, payment.provider)
     return payment
 
 
+@bound_from_kwargs("order_id")
 def payment_refund_for_order(*, order_id: UUID, actor: User | None) -> None:
     """Refund the succeeded payment of a ``PAYMENT_CONFIRMED``/``PROCESSING`` order before it is cancelled.
 
@@ -390,10 +415,16 @@ def payment_webhook_handle(*, provider: str, body: bytes, headers: Mapping[str, 
     try:
         gateway = provider_get(provider)
     except UnknownProviderError:
+        webhook_counted(WebhookEventResult.REJECTED)
         raise NotFoundError(f"Unknown payment provider {provider!r}.", code=PaymentErrorCode.UNKNOWN_PROVIDER) from None
     try:
         event = gateway.verify_webhook(body=body, headers=headers)
     except WebhookVerificationError as exc:
+        webhook_counted(
+            WebhookEventResult.BAD_SIGNATURE
+            if exc.code == PaymentErrorCode.WEBHOOK_SIGNATURE_INVALID
+            else WebhookEventResult.REJECTED
+        )
         raise DomainError(exc.detail, code=exc.code) from None
 
     with transaction.atomic():
@@ -403,6 +434,7 @@ def payment_webhook_handle(*, provider: str, body: bytes, headers: Mapping[str, 
                     provider=provider, event_id=event.event_id, event_type=event.event_type, payload=event.payload
                 )
         except IntegrityError:
+            webhook_counted(WebhookEventResult.DUPLICATE)
             return WebhookResult(event_id=event.event_id, outcome=WebhookOutcome.DUPLICATE)
 
         outcome = WebhookOutcome.IGNORED
@@ -421,5 +453,6 @@ def payment_webhook_handle(*, provider: str, body: bytes, headers: Mapping[str, 
         record.outcome = outcome.value
         record.payment = payment
         record.save(update_fields=["outcome", "payment", "updated_at"])
+        webhook_counted(WebhookEventResult.PROCESSED)
     logger.info("Webhook %s:%s (%s) -> %s", provider, event.event_id, event.event_type, outcome.value)
     return WebhookResult(event_id=event.event_id, outcome=outcome)

@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from api.throttling import LoginRateThrottle
+from tests.metrics_support import moved, snapshot
 
 
 class FiveAMinute(LoginRateThrottle):
@@ -115,3 +116,10 @@ def test_async_check_reloads_the_script_and_fails_open(settings):
         "throttle": {**settings.CACHES["throttle"], "LOCATION": "redis://127.0.0.1:1/3"},
     }
     assert all(async_to_sync(FiveAMinute().aallow_request)(_request(), None) for _ in range(10))
+
+
+def test_each_refusal_is_counted_by_the_scope_that_refused():
+    before = snapshot("http_throttled")
+    results = [FiveAMinute().allow_request(_request("counted@example.com"), None) for _ in range(8)]
+    assert results == [True] * 5 + [False] * 3
+    assert moved(before, "http_throttled") == {"http_throttled_total{scope=login}": 3}

@@ -46,7 +46,7 @@ def test_signed_success_event_settles_a_pending_payment(django_capture_on_commit
     assert payment.transaction_id == "fake_ch_external"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAYMENT_CONFIRMED
-    assert len(callbacks) == 1  # the confirmation e-mail
+    assert len(callbacks) == 3  # the confirmation e-mail; the transition and the event counted once committed
     stored = WebhookEvent.objects.get()
     assert (stored.event_type, stored.outcome, stored.payment_id) == ("payment.succeeded", "applied", payment.pk)
 
