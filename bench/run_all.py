@@ -1,10 +1,10 @@
 """`make bench`: seed a 100 000-product catalog once, run every benchmark, write bench/results/README.md.
 
 Runs bench/catalog.py, bench/stack.py, bench/servers.py, bench/sizing.py, bench/carts.py, bench/orders.py,
-bench/memory.py and bench/peer.py (django-oscar side by side) one after the other against the database in
-DATABASE_URL (each starts its own servers), then collects their Markdown reports into one page with the date, the
-machine (CPU, cores, memory) and the load average around the run: the figures are only comparable with the load
-they were measured under.
+bench/memory.py, bench/observability.py (what the metrics cost) and bench/peer.py (django-oscar side by side) one
+after the other against the database in DATABASE_URL (each starts its own servers), then collects their Markdown
+reports into one page with the date, the machine (CPU, cores, memory) and the load average around the run: the
+figures are only comparable with the load they were measured under.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/run_all.py [--products 100000] [--skip memory]
 """
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, ROOT, django_setup
 
-BENCHES = ("catalog", "stack", "servers", "sizing", "carts", "orders", "memory", "peer")
+BENCHES = ("catalog", "stack", "servers", "sizing", "carts", "orders", "memory", "observability", "peer")
 CHARTS = {"catalog": "catalog.png", "carts": "carts.png"}
 
 
@@ -73,7 +73,7 @@ def main() -> None:
         if name in args.skip:
             continue
         print(f"\n=== bench/{name}.py ===", flush=True)
-        extra = ["--products", str(args.products)] if name in {"catalog", "peer"} else []
+        extra = ["--products", str(args.products)] if name in {"catalog", "observability", "peer"} else []
         begin = time.monotonic()
         completed = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), *extra], cwd=ROOT, check=False)
         outcomes[name] = (completed.returncode, time.monotonic() - begin)

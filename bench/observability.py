@@ -1,0 +1,127 @@
+"""What the metrics cost: the catalog floor and the cached product detail with ``METRICS_ENABLED`` on and off.
+
+Two servers with the same configuration (gunicorn + uvicorn workers, ``config.settings.bench``) run side by side,
+one with the metrics middleware and one without; only one is driven at a time. The four scenarios run interleaved
+in rounds, and each row is its median round, so both sides are measured under the same conditions. The cost is
+what the metrics add to a request: the server's CPU per request with metrics on over the same without (the
+verdict; on a shared machine it is steadier than throughput), and the throughput lost. Target: ≤ 5 %.
+Writes bench/results/observability.md.
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/observability.py [--products 100000] [--duration 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.catalog import _prepare
+from bench.common import RESULTS, WrkResult, fetch, run_wrk, server, server_cpu_seconds
+
+TARGET = 0.05
+SIDES = ("on", "off")
+
+
+def _server(stack: ExitStack, *, metrics: bool, workers: int, port: int | None) -> str:
+    if port is not None:
+        os.environ["BENCH_PORT"] = str(port)
+    return stack.enter_context(server(workers=workers, env={"METRICS_ENABLED": "true" if metrics else "false"}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--duration", type=int, default=6, help="seconds per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    args = parser.parse_args()
+
+    product_id = _prepare(args.products, args.seed)
+    # BENCH_PORT set: the two servers take it and the next port (to stay within a given range).
+    first_port = int(os.environ["BENCH_PORT"]) if os.environ.get("BENCH_PORT") else None
+    runs: dict[str, list[WrkResult]] = {}
+    cpu_ms: dict[str, list[float]] = {}
+    with ExitStack() as stack:
+        bases = {
+            side: _server(
+                stack,
+                metrics=side == "on",
+                workers=args.workers,
+                port=None if first_port is None else first_port + index,
+            )
+            for index, side in enumerate(SIDES)
+        }
+        scenarios = []
+        for side, base in bases.items():
+            detail = f"{base}/api/v1/products/{product_id}/"
+            fetch(detail)  # fill the cache
+            status, headers, _ = fetch(detail)
+            if status != 200 or headers.get("X-Cache") != "HIT":
+                raise SystemExit(f"cache not warm for {detail}: {status} {headers}")
+            scenarios += [("floor", side, f"{base}/bench/floor/"), ("cached detail", side, detail)]
+        scenarios.sort(key=lambda scenario: scenario[0])  # floor on, floor off, detail on, detail off
+        for _ in range(args.rounds):
+            for name, side, url in scenarios:
+                key = f"{name}, metrics {side}"
+                print(f"→ {key}", flush=True)
+                port = int(bases[side].rsplit(":", 1)[1])
+                before = server_cpu_seconds(port)
+                result = run_wrk(key, url, connections=args.connections, duration_s=args.duration)
+                runs.setdefault(key, []).append(result)
+                if result.requests:
+                    cpu_ms.setdefault(key, []).append((server_cpu_seconds(port) - before) * 1000 / result.requests)
+
+    lines = [
+        f"# Metrics cost: METRICS_ENABLED on vs off, {args.connections} connections, {args.workers} workers",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; two servers of the same "
+        f"configuration side by side, {args.rounds} interleaved rounds of {args.duration} s per scenario "
+        "(after a 2 s warm-up each), median round per row.",
+        "",
+        "| scenario | req/s on | req/s off | throughput cost | CPU/request on (ms) | off (ms) | CPU cost "
+        "| target | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for name in ("floor", "cached detail"):
+        on, off = (runs[f"{name}, metrics {side}"] for side in SIDES)
+        rps_on = median(result.requests_per_second for result in on)
+        rps_off = median(result.requests_per_second for result in off)
+        cpu_on, cpu_off = (median(cpu_ms.get(f"{name}, metrics {side}", [0.0])) for side in SIDES)
+        throughput_cost = 1 - rps_on / rps_off if rps_off else 0.0
+        cpu_cost = cpu_on / cpu_off - 1 if cpu_off else 0.0
+        held = cpu_cost <= TARGET
+        verdicts.append(held)
+        errors = sum(result.errors for result in (*on, *off))
+        lines.append(
+            f"| {name} | {rps_on:,.0f} | {rps_off:,.0f} | {throughput_cost:+.1%} | {cpu_on:.3f} | {cpu_off:.3f} "
+            f"| {cpu_cost:+.1%} | metrics cost ≤ {TARGET:.0%} {'✅' if held else '❌'} | {errors} |"
+        )
+    lines += [
+        "",
+        "The cost of a scenario is the server CPU per request with metrics on over the same with metrics off, minus "
+        "one (the verdict), and beside it the throughput lost (1 − req/s on ÷ req/s off), which moves more with "
+        "other load on the machine. `on`: the metrics middleware (route template, method and status class "
+        "counted, the latency histogram, the in-flight gauge) in multi-process mode, as in production; `off`: "
+        "`METRICS_ENABLED=false`, the middleware out of the stack.",
+        "Server: gunicorn + uvicorn workers (`config/gunicorn.py`), settings `config.settings.bench` (DEBUG off, "
+        "JSON renderer, throttles on with unreachable limits); the cached detail is an anonymous JSON GET answered "
+        "from the catalog cache.",
+    ]
+    markdown = "\n".join(lines) + "\n"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "observability.md").write_text(markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
