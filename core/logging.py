@@ -43,11 +43,7 @@ def redact(logger: Any, method: str, event: EventDict) -> EventDict:
 
 def _redacted_mapping(value: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        key: REDACTED
-        if is_secret(key)
-        else _redacted_mapping(item)
-        if isinstance(item, Mapping)
-        else item
+        key: REDACTED if is_secret(key) else _redacted_mapping(item) if isinstance(item, Mapping) else item
         for key, item in value.items()
     }
 
