@@ -21,7 +21,24 @@ from structlog.typing import EventDict, Processor
 
 # Keys never written to a log line, whatever logs them (matched case-insensitively, also inside nested mappings):
 # these names, and any key containing one of the fragments (``new_password``, ``payment_token``, ``email_body``).
-SECRET_KEYS = frozenset({"access", "refresh", "authorization", "cookie"})
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "old_password",
+        "token",
+        "access",
+        "refresh",
+        "authorization",
+        "cookie",
+        "card_token",
+        "payment_token",
+        "cart_token",
+        "secret",
+        "body",
+        "html",
+    }
+)
 SECRET_FRAGMENTS = ("password", "token", "secret", "body", "html")
 REDACTED = "[redacted]"
 
