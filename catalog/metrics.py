@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
@@ -18,6 +21,23 @@ CACHE_REQUESTS = Counter(
     ["view", "result"],
 )
 CACHE_FILLS = Counter("catalog_cache_fills", "Public catalog responses computed from the database, by view.", ["view"])
+
+
+@lru_cache(maxsize=16)
+def _children(view: str) -> tuple[Any, Any, Any]:
+    """The labelled series of ``view`` (hit, miss, fill), looked up once: ``labels()`` validates and locks."""
+    return CACHE_REQUESTS.labels(view, "hit"), CACHE_REQUESTS.labels(view, "miss"), CACHE_FILLS.labels(view)
+
+
+def cache_request_counted(view: str, *, hit: bool) -> None:
+    """The one place a public catalog read is counted, whichever layer answered it (Django or the fast path before
+    it): a hit, or a miss and the fill that computed the response."""
+    hits, misses, fills = _children(view)
+    if hit:
+        hits.inc()
+    else:
+        misses.inc()
+        fills.inc()
 
 
 class LowStockGauge(CachedGauges):

@@ -153,9 +153,7 @@ class CachedReadViewSet(GenericViewSet):
     def _count(self, cached: CachedBody) -> None:
         view = self.cache_view_label()
         if view is not None:
-            metrics.CACHE_REQUESTS.labels(view, "hit" if cached.hit else "miss").inc()
-            if not cached.hit:
-                metrics.CACHE_FILLS.labels(view).inc()
+            metrics.cache_request_counted(view, hit=cached.hit)
 
     # The reads.
 

@@ -138,7 +138,7 @@ class CatalogFastPath:
         headers = template.answer(request, cached, body)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        _hit_counter(route.view_label).inc()
+        metrics.cache_request_counted(route.view_label, hit=True)
         if settings.METRICS_ENABLED:
             request_observe(route.route, shape[1], status, perf_counter() - started)
 
@@ -202,8 +202,3 @@ class _Template:
                 value = request_id_for(request).encode()
             headers[index] = (headers[index][0], value)
         return headers
-
-
-@lru_cache(maxsize=64)
-def _hit_counter(view_label: str) -> Any:
-    return metrics.CACHE_REQUESTS.labels(view_label, "hit")
