@@ -37,7 +37,7 @@ def seed_products(count: int, seed: int) -> None:
     partner, _ = Partner.objects.get_or_create(name="Shop")
     categories = list(Category.objects.all()[:60])
     if not categories:
-        categories = [Category.objects.add_root(name=f"Category {n}", slug=f"category-{n}") for n in range(60)]
+        categories = [Category.add_root(name=f"Category {n}", slug=f"category-{n}") for n in range(60)]
     for start in range(have, count, BATCH):
         products = Product.objects.bulk_create(
             Product(
