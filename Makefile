@@ -10,7 +10,8 @@ SERVICES = eval "$$($(PY) scripts/dev_services.py)"
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop test lint typecheck check bench bench-peer venv clean-data chromium scale-up scale-down test-scale
+.PHONY: run stop test lint typecheck check bench bench-peer venv clean-data chromium scale-up scale-down test-scale \
+	alerts-check dashboard-image
 
 venv: $(STAMP)
 
@@ -48,13 +49,34 @@ check: venv
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The alerting rules (deploy/prometheus/alerts.yml) and Prometheus's configuration, checked with Debian's promtool:
+# the rules parse, their unit tests (alerts_test.yml: each alert fires over its threshold, stays quiet under it)
+# pass, and the configuration is valid with its token file in place (the compose service writes it at start).
+PROMTOOL_DIR := deploy/prometheus
+alerts-check:
+	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+	promtool check rules $(PROMTOOL_DIR)/alerts.yml
+	cd $(PROMTOOL_DIR) && promtool test rules alerts_test.yml
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp $(PROMTOOL_DIR)/alerts.yml "$$tmp/" && \
+	printf 'check' > "$$tmp/metrics_token" && \
+	sed "s#credentials_file: /tmp/metrics_token#credentials_file: $$tmp/metrics_token#" \
+		$(PROMTOOL_DIR)/prometheus.yml > "$$tmp/prometheus.yml" && \
+	promtool check config "$$tmp/prometheus.yml"
+
+# docs/img/dashboard.png: the Grafana dashboard's panels (deploy/grafana/dashboards/shop.json), each drawn from its
+# own queries against a real Prometheus scraping this project's server under a few minutes of traffic
+# (scripts/render_dashboard.py; Debian's prometheus and chromium, installed when missing).
+dashboard-image: venv chromium
+	@command -v prometheus >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+	@$(SERVICES) && $(PY) scripts/render_dashboard.py
+
 # Tests run on TEST_WORKERS pytest-xdist workers, each with its own test database and Redis databases; the coverage
 # report is printed and the run fails below COVERAGE_FLOOR percent.
 TEST_WORKERS ?= 2
 COVERAGE_FLOOR ?= 91
 
 # Then tests/scale against the scaled setup (make test-scale), which stops and starts its own pieces.
-test: lint typecheck check schema-check chromium
+test: lint typecheck check schema-check alerts-check chromium
 	@$(SERVICES) && $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal --ignore=tests/scale \
 		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	@$(MAKE) --no-print-directory test-scale
