@@ -13,20 +13,25 @@ them, by collectors registered with :func:`register_scrape_collector`.
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess, start_http_server
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.metrics_core import Metric
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
     "exposition",
+    "metric_names",
     "multiprocess_dir",
     "prepare_directory",
     "process_exited",
@@ -66,6 +71,51 @@ def exposition() -> bytes:
     for collector in _scrape_collectors:
         extra.register(collector)
     return output + generate_latest(extra)
+
+
+# The samples prometheus-client writes for a family of each type (``_created`` only outside multi-process mode).
+_SAMPLE_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "gaugehistogram": ("_bucket", "_gcount", "_gsum"),
+    "summary": ("", "_count", "_sum", "_created"),
+    "info": ("_info",),
+    "stateset": ("",),
+    "unknown": ("",),
+}
+
+
+def metrics_modules() -> list[ModuleType]:
+    """Every metrics module of the project's apps (``<app>/metrics.py`` and ``<app>/*_metrics.py``), imported: the
+    metrics they define exist from then on, whichever code paths this process has run."""
+    from django.apps import apps
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR).resolve()
+    modules = []
+    for config in apps.get_app_configs():
+        if Path(config.path).resolve().parent != root:
+            continue  # a library's app
+        for found in pkgutil.iter_modules([config.path]):
+            if found.name == "metrics" or found.name.endswith("_metrics"):
+                modules.append(importlib.import_module(f"{config.name}.{found.name}"))
+    return modules
+
+
+def metric_names() -> frozenset[str]:
+    """Every sample name a scrape of the project can show (``http_requests_total``,
+    ``http_request_duration_seconds_bucket``, ``outbox_messages``…): the metrics defined in every app's metrics
+    module, with the suffixes prometheus-client writes for their type, and the families of the scrape collectors
+    (computed once for the purpose: they read the database and the broker)."""
+    families: list[Metric] = []
+    for module in metrics_modules():
+        for value in vars(module).values():
+            if isinstance(value, MetricWrapperBase):
+                families.extend(value.describe())
+    for collector in _scrape_collectors:
+        families.extend(collector.collect())
+    return frozenset(family.name + suffix for family in families for suffix in _SAMPLE_SUFFIXES[family.type])
 
 
 def expire_scrape_collectors() -> None:

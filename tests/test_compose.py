@@ -31,6 +31,9 @@ def test_services_present():
         "beat",
         "mailpit",
         "proxy",
+        "prometheus",
+        "grafana",
+        "flower",
     }
 
 
@@ -149,3 +152,62 @@ def test_amqp_brokers_get_quorum_queues_and_topic_exchanges():
 
     assert settings_for("amqp://shop:shop@rabbitmq:5672/shop") == ["quorum", "quorum", "topic"]
     assert settings_for("redis://127.0.0.1:6379/0") == ["classic", "classic", "direct"]
+
+
+def test_prometheus_scrapes_every_web_node_and_the_worker_with_the_metrics_token():
+    services = load()["services"]
+    prometheus = services["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:v2")
+    assert "./deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "9090:9090" in prometheus["ports"]
+    # The same token on both sides; Prometheus reads it from the file its configuration names.
+    assert prometheus["environment"]["METRICS_TOKEN"] == services["web"]["environment"]["METRICS_TOKEN"]
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    web_job = next(job for job in config["scrape_configs"] if job["job_name"] == "shop-web")
+    token_file = web_job["authorization"]["credentials_file"]
+    start = prometheus["entrypoint"][-1]
+    assert f'"$$METRICS_TOKEN" > {token_file}' in start
+    assert "--config.file=/etc/prometheus/prometheus.yml" in start
+    # One target per web node, by address: each node accepts its own address as a host.
+    assert "hostname -i" in services["web"]["command"][-1]
+    assert "exec gunicorn config.asgi:application -c config/gunicorn.py" in services["web"]["command"][-1]
+    worker = services["worker"]
+    assert worker["environment"]["CELERY_METRICS_PORT"] == "9100"
+    assert worker["environment"]["PROMETHEUS_MULTIPROC_DIR"] in worker["tmpfs"]
+    # The worker keeps every setting of the other app services.
+    assert worker["environment"]["CELERY_BROKER_URL"] == services["web"]["environment"]["CELERY_BROKER_URL"]
+
+
+def test_grafana_provisions_the_dashboard_with_a_password_from_the_environment_and_no_anonymous_access():
+    grafana = load()["services"]["grafana"]
+    assert grafana["image"].startswith("grafana/grafana:")
+    environment = grafana["environment"]
+    assert environment["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD:?")
+    assert environment["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert environment["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+    dashboards = yaml.safe_load((ROOT / "deploy/grafana/provisioning/dashboards/shop.yml").read_text())
+    assert dashboards["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
+    assert environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"] == "/var/lib/grafana/dashboards/shop.json"
+    datasource = yaml.safe_load((ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+
+
+def test_flower_requires_basic_auth_from_the_environment():
+    services = load()["services"]
+    flower = services["flower"]
+    assert flower["image"].startswith("mher/flower:")
+    # Flower reads FLOWER_BASIC_AUTH as --basic-auth; `:?` refuses to start the stack without it.
+    assert flower["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")
+    assert "--basic-auth" not in " ".join(flower["command"])  # never on a command line `ps` shows
+    assert f"--broker={services['web']['environment']['CELERY_BROKER_URL']}" in flower["command"]
+    assert "5555:5555" in flower["ports"]
+
+
+def test_the_existing_shape_is_kept_next_to_the_observability_services():
+    services = load()["services"]
+    assert "ports" not in services["web"]
+    assert "deploy" not in services["beat"]
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert {"sentinel-1", "sentinel-2", "sentinel-3", "postgres-replica", "rabbitmq"} <= set(services)
