@@ -1,10 +1,15 @@
-"""What the metrics cost: the catalog floor and the cached product detail with ``METRICS_ENABLED`` on and off.
+"""What the metrics cost: the catalog floor and the cached product detail with ``METRICS_ENABLED`` on and off; and
+what the traces and error reports cost when they are off: the floor with their code present but off (the default)
+and without it.
 
 Two servers with the same configuration (gunicorn + uvicorn workers, ``config.settings.bench``) run side by side,
 one with the metrics middleware and one without; only one is driven at a time. The four scenarios run interleaved
 in rounds, and each row is its median round, so both sides are measured under the same conditions. The cost is
 what the metrics add to a request: the server's CPU per request with metrics on over the same without (the
 verdict; on a shared machine it is steadier than throughput), and the throughput lost. Target: ≤ 5 %.
+A third server, metrics on, runs ``bench/asgi_without_observability.py`` (``config/asgi.py`` without its call to
+``config.observability.configure``): its floor, in the same interleaved rounds, against the metrics-on server's
+floor is what OpenTelemetry and Sentry cost when their endpoints are unset (target: nothing measurable).
 Writes bench/results/observability.md.
 
     DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/observability.py [--products 100000] [--duration 6]
@@ -31,6 +36,9 @@ from bench.common import PYTHON, RESULTS, ROOT, WrkResult, django_setup, fetch, 
 
 TARGET = 0.05
 SIDES = ("on", "off")
+# The floor of a server without the traces/error reports set-up at all (metrics on, as on the "on" side).
+ABSENT = "absent"
+ABSENT_APP = "bench.asgi_without_observability:application"
 CALLS = 50_000
 
 
@@ -77,10 +85,18 @@ def _time_middleware() -> None:
     print(f"{median(rounds):.3f}")
 
 
-def _server(stack: ExitStack, *, metrics: bool, workers: int, port: int | None) -> str:
+def _server(
+    stack: ExitStack, *, metrics: bool, workers: int, port: int | None, app: str = "config.asgi:application"
+) -> str:
     if port is not None:
         os.environ["BENCH_PORT"] = str(port)
-    return stack.enter_context(server(workers=workers, env={"METRICS_ENABLED": "true" if metrics else "false"}))
+    return stack.enter_context(
+        server(workers=workers, env={"METRICS_ENABLED": "true" if metrics else "false"}, app=app)
+    )
+
+
+def _key(name: str, side: str) -> str:
+    return f"{name}, traces and error reports code absent" if side == ABSENT else f"{name}, metrics {side}"
 
 
 def main() -> None:
@@ -98,7 +114,7 @@ def main() -> None:
         return
 
     product_id = _prepare(args.products, args.seed)
-    # BENCH_PORT set: the two servers take it and the next port (to stay within a given range).
+    # BENCH_PORT set: the three servers take it and the next two ports (to stay within a given range).
     first_port = int(os.environ["BENCH_PORT"]) if os.environ.get("BENCH_PORT") else None
     runs: dict[str, list[WrkResult]] = {}
     cpu_ms: dict[str, list[float]] = {}
@@ -112,18 +128,28 @@ def main() -> None:
             )
             for index, side in enumerate(SIDES)
         }
+        bases[ABSENT] = _server(
+            stack,
+            metrics=True,
+            workers=args.workers,
+            port=None if first_port is None else first_port + len(SIDES),
+            app=ABSENT_APP,
+        )
         scenarios = []
         for side, base in bases.items():
+            if side == ABSENT:
+                scenarios.append(("floor", side, f"{base}/bench/floor/"))
+                continue
             detail = f"{base}/api/v1/products/{product_id}/"
             fetch(detail)  # fill the cache
             status, headers, _ = fetch(detail)
             if status != 200 or headers.get("X-Cache") != "HIT":
                 raise SystemExit(f"cache not warm for {detail}: {status} {headers}")
             scenarios += [("floor", side, f"{base}/bench/floor/"), ("cached detail", side, detail)]
-        scenarios.sort(key=lambda scenario: scenario[0])  # floor on, floor off, detail on, detail off
+        scenarios.sort(key=lambda scenario: scenario[0])  # floor on, off, absent; detail on, off
         for _ in range(args.rounds):
             for name, side, url in scenarios:
-                key = f"{name}, metrics {side}"
+                key = _key(name, side)
                 print(f"→ {key}", flush=True)
                 port = int(bases[side].rsplit(":", 1)[1])
                 before = server_cpu_seconds(port)
@@ -163,6 +189,26 @@ def main() -> None:
             f"| {name} | {rps_on:,.0f} | {rps_off:,.0f} | {throughput_cost:+.1%} | {cpu_on:.3f} | {cpu_off:.3f} "
             f"| {cpu_cost:+.1%} | metrics cost ≤ {TARGET:.0%} {'✅' if held else '❌'} | {errors} |"
         )
+    floor_on = runs[_key("floor", "on")]
+    floor_absent = runs[_key("floor", ABSENT)]
+    rps_on = median(result.requests_per_second for result in floor_on)
+    rps_absent = median(result.requests_per_second for result in floor_absent)
+    cpu_on = median(cpu_ms.get(_key("floor", "on"), [0.0]))
+    cpu_absent = median(cpu_ms.get(_key("floor", ABSENT), [0.0]))
+    lines += [
+        "",
+        "Traces and error reports off (`OTEL_EXPORTER_OTLP_ENDPOINT` and `SENTRY_DSN` unset, the default) against "
+        "their code absent (`bench/asgi_without_observability.py`: `config/asgi.py` without "
+        "`config.observability.configure`), metrics on for both, same rounds:",
+        "",
+        "| scenario | req/s off | req/s absent | throughput cost | CPU/request off (ms) | absent (ms) | CPU cost "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| floor | {rps_on:,.0f} | {rps_absent:,.0f} "
+        f"| {(1 - rps_on / rps_absent if rps_absent else 0.0):+.1%} | {cpu_on:.3f} | {cpu_absent:.3f} "
+        f"| {(cpu_on / cpu_absent - 1 if cpu_absent else 0.0):+.1%} "
+        f"| {sum(result.errors for result in (*floor_on, *floor_absent))} |",
+    ]
     lines += [
         "",
         f"The middleware's own work, timed in process around a view that does nothing (multi-process mode, "
