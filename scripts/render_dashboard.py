@@ -447,7 +447,7 @@ def formatted(value: float, unit: str) -> str:
     suffix = {"reqps": " req/s", "ops": " ops/s"}.get(unit, "")
     if value >= 1000:
         return f"{value / 1000:.1f}k{suffix}"
-    if value and value < 0.1:
+    if value and value < 0.01:
         return f"{value:.3f}{suffix}"
     return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
 
@@ -467,7 +467,7 @@ def nice_max(value: float, unit: str) -> float:
 def panel_svg(
     series: list[tuple[str, list[tuple[float, float]]]], unit: str, start: float, end: float, width: int, height: int
 ) -> str:
-    left, right, top, bottom = 64, 12, 8, 22
+    left, right, top, bottom = 76, 24, 8, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((value for _, points in series for _, value in points if math.isfinite(value)), default=0.0)
     top_value = nice_max(peak, unit)
@@ -538,7 +538,7 @@ def render_html(
         series = drawn[panel["id"]]
         unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit", "short")
         legend_lines = min(len(series), 4)
-        svg = panel_svg(series, unit, start, end, int(w - 16), int(h - 40 - legend_lines * 15))
+        svg = panel_svg(series, unit, start, end, int(w - 26), int(h - 40 - legend_lines * 15))
         entries = "".join(
             f'<span class="entry"><i style="background:{COLOURS[i % len(COLOURS)]}"></i>{html.escape(name)}</span>'
             for i, (name, _) in enumerate(series)
