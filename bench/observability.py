@@ -146,9 +146,17 @@ def main() -> None:
             if status != 200 or headers.get("X-Cache") != "HIT":
                 raise SystemExit(f"cache not warm for {detail}: {status} {headers}")
             scenarios += [("floor", side, f"{base}/bench/floor/"), ("cached detail", side, detail)]
-        scenarios.sort(key=lambda scenario: scenario[0])  # floor on, off, absent; detail on, off
-        for _ in range(args.rounds):
-            for name, side, url in scenarios:
+        groups: dict[str, list[tuple[str, str, str]]] = {}
+        for scenario in scenarios:
+            groups.setdefault(scenario[0], []).append(scenario)  # floor: on, off, absent; detail: on, off
+        for round_index in range(args.rounds):
+            # Each round starts each group with another side: no side always runs first (after a warm machine).
+            ordered = [
+                scenario
+                for group in groups.values()
+                for scenario in group[round_index % len(group) :] + group[: round_index % len(group)]
+            ]
+            for name, side, url in ordered:
                 key = _key(name, side)
                 print(f"→ {key}", flush=True)
                 port = int(bases[side].rsplit(":", 1)[1])
@@ -168,9 +176,9 @@ def main() -> None:
     lines = [
         f"# Metrics cost: METRICS_ENABLED on vs off, {args.connections} connections, {args.workers} workers",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; two servers of the same "
-        f"configuration side by side, {args.rounds} interleaved rounds of {args.duration} s per scenario "
-        "(after a 2 s warm-up each), median round per row.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; three servers of the same "
+        f"configuration side by side, {args.rounds} interleaved rounds (each starting with another side) of "
+        f"{args.duration} s per scenario (after a 2 s warm-up each), median round per row.",
         "",
         "| scenario | req/s on | req/s off | throughput cost | CPU/request on (ms) | off (ms) | CPU cost "
         "| target | errors |",
