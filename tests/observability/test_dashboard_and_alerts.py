@@ -86,7 +86,8 @@ def test_the_tokenizer_finds_exactly_the_metric_names(expr, names):
     assert metric_names_in(expr) == names
 
 
-def test_metric_names_are_the_samples_a_scrape_shows(exported, client, django_user_model):
+@pytest.mark.django_db
+def test_metric_names_are_the_samples_a_scrape_shows(exported, client):
     assert {
         "http_requests_total",
         "http_request_duration_seconds_bucket",
