@@ -96,9 +96,17 @@ def main() -> None:
         ),
         "",
     ]
+    skipped = [name for name in BENCHES if name not in outcomes and (RESULTS / f"{name}.md").exists()]
+    if skipped:
+        lines += [
+            "Not run this time (`--skip`), their latest reports below, each with its own date and load: "
+            + ", ".join(f"`bench/{name}.py`" for name in skipped)
+            + ".",
+            "",
+        ]
     for name in BENCHES:
         report = RESULTS / f"{name}.md"
-        if name not in outcomes or not report.exists():
+        if not report.exists() or (name not in outcomes and name not in skipped):
             continue
         body = report.read_text().strip().splitlines()
         # Each report starts with its own H1; nest it under this page.
