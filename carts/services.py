@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
@@ -340,12 +340,15 @@ def cart_lines_take(*, user: User) -> list[dict[str, object]]:
     commits (the order placed from them); if it rolls back, the cart is kept as it was.
     """
     cart = _user_cart_lock(user=user, create=False)
-    items = (
-        list(CartItem.objects.filter(cart=cart).order_by("created_at").values_list("product_id", "quantity"))
-        if cart is not None
-        else []
-    )
+    items: list[tuple[Any, int, Any]] = []
+    if cart is not None:
+        # The lines read and deleted in one statement (the cart row is locked, so nothing changes them meanwhile).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {CartItem._meta.db_table} WHERE cart_id = %s RETURNING product_id, quantity, created_at",  # noqa: S608
+                [cart.pk],
+            )
+            items = sorted(cursor.fetchall(), key=lambda line: line[2])
     if not items:
         raise DomainError("Your cart is empty.", code=CartErrorCode.CART_EMPTY)
-    CartItem.objects.filter(cart=cart).delete()
-    return [{"product_id": pid, "quantity": qty} for pid, qty in items]
+    return [{"product_id": pid, "quantity": qty} for pid, qty, _ in items]

@@ -37,19 +37,32 @@ def outbox_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=capped * random.uniform(0.75, 1.25))  # noqa: S311  # jitter, not crypto
 
 
+def outbox_email_build(
+    *, to: list[str], subject: str, body: str, html: str | None = None, idempotency_key: str | None = None
+) -> OutboxMessage:
+    """An unsaved outbox row for an e-mail, for a caller that writes it together with its own rows (in the same
+    transaction, e.g. ``core.db.insert_together``); ``outbox_email_add`` saves one by itself."""
+    return OutboxMessage(
+        idempotency_key=idempotency_key or f"email:{uuid.uuid4()}",
+        kind="email",
+        payload={"to": to, "subject": subject, "body": body, "html": html},
+        next_attempt_at=timezone.now(),
+        request_id=current_request_id(),
+    )
+
+
 def outbox_email_add(
     *, to: list[str], subject: str, body: str, html: str | None = None, idempotency_key: str | None = None
 ) -> OutboxMessage:
     """Record an e-mail to send; call inside the transaction of the change that causes it."""
-    payload = {"to": to, "subject": subject, "body": body, "html": html}
-    key = idempotency_key or f"email:{uuid.uuid4()}"
+    built = outbox_email_build(to=to, subject=subject, body=body, html=html, idempotency_key=idempotency_key)
     message, _ = OutboxMessage.objects.get_or_create(
-        idempotency_key=key,
+        idempotency_key=built.idempotency_key,
         defaults={
-            "kind": "email",
-            "payload": payload,
-            "next_attempt_at": timezone.now(),
-            "request_id": current_request_id(),
+            "kind": built.kind,
+            "payload": built.payload,
+            "next_attempt_at": built.next_attempt_at,
+            "request_id": built.request_id,
         },
     )
     return message

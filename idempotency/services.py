@@ -1,6 +1,7 @@
 """``Idempotency-Key`` handling for unsafe endpoints (Stripe / IETF draft semantics).
 
-A request carrying a key first *claims* it with a committed insert (state ``in_progress``), so a
+A request carrying a key first *claims* it with a committed insert (state ``in_progress``; one
+``INSERT ... ON CONFLICT DO NOTHING`` statement), so a
 concurrent duplicate sees the row at once and gets 409 ``idempotency_in_progress``. When the
 wrapped call finishes, every response below 500 — including rendered domain errors such as
 ``insufficient_stock`` — is stored and later replayed verbatim with ``Idempotent-Replayed: true``.
@@ -21,7 +22,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import status
@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import ExceptionHandler
+from core.db import insert_unless_conflict
 from core.errors import DomainError
 from idempotency.errors import IdempotencyErrorCode, IdempotencyInProgressError
 from idempotency.metrics import CONFLICT, REPLAYED
@@ -62,24 +63,21 @@ def _expiry_cutoff() -> Any:
 
 
 def _claim(*, user: Any, key: str, method: str, path: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
-    """Insert the key (committed at once) or return the existing row. ``(row, claimed_by_us)``."""
+    """Insert the key (one autocommit statement, ``ON CONFLICT DO NOTHING``) or return the existing row.
+    ``(row, claimed_by_us)``."""
     for _ in range(2):
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    user=user, key=key, method=method, path=path, fingerprint=fingerprint
-                )
+        row = IdempotencyKey(user_id=user.pk, key=key, method=method, path=path, fingerprint=fingerprint)
+        if insert_unless_conflict(row, conflict_fields=("user", "key")):
             return row, True
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if existing is None:
-                # The other holder released its claim between our insert and our read: try again.
-                continue
-            if existing.created_at < _expiry_cutoff():
-                # An expired key the purge task has not reached yet counts as unused.
-                IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
-                continue
-            return existing, False
+        existing = IdempotencyKey.objects.filter(user_id=user.pk, key=key).first()
+        if existing is None:
+            # The other holder released its claim between our insert and our read: try again.
+            continue
+        if existing.created_at < _expiry_cutoff():
+            # An expired key the purge task has not reached yet counts as unused.
+            IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            continue
+        return existing, False
     CONFLICT.inc()
     raise IdempotencyInProgressError("This idempotency key is being used by another request.")
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Role, User
 from api.error_codes import ApiErrorCode
@@ -96,10 +97,15 @@ def _apply(
         if before > product.low_stock_threshold >= product.stock_quantity:
             crossed_low.append(product)
     created = StockMovement.objects.bulk_create(movements)
-    _catalog_invalidate(changes)
+    _changed(product_ids=changes, crossed_low=crossed_low)
+    return created
+
+
+def _changed(*, product_ids: Iterable[UUID], crossed_low: list[Product]) -> None:
+    """Side effects of a stock change: the catalog's cached reads (on commit), the managers' low-stock mail."""
+    _catalog_invalidate(product_ids)
     if crossed_low:
         _low_stock_notify(products=crossed_low)
-    return created
 
 
 def _low_stock_notify(*, products: list[Product]) -> None:
@@ -127,35 +133,90 @@ def stock_initialize(*, product: Product, quantity: int, actor: User | None = No
     _catalog_invalidate([product.pk])
 
 
-def stock_reserve(
-    *,
-    quantities: Mapping[UUID, int],
-    order: Order,
-    actor: User | None = None,
-    locked: Mapping[UUID, Product] | None = None,
-) -> list[StockMovement]:
+# Lock, check, decrement and ledger of an order's products in one statement (one round trip while the rows are
+# locked). ``locked`` takes the row locks in primary-key order (the LockRows step sits above the sort) and is
+# materialized before anything else reads it; the UPDATE runs only if every line is there and covered (the
+# uncorrelated count is evaluated once, after all the locks are held), so a refusal changes nothing. ``locked``
+# returns each row as it was under the lock, before the decrement.
+_RESERVE_SQL = """
+WITH wanted (id, quantity, movement_id) AS (VALUES {values}),
+locked AS MATERIALIZED (
+    SELECT p.id, p.name, p.stock_quantity, p.low_stock_threshold, w.quantity, w.movement_id
+    FROM products p JOIN wanted w ON w.id = p.id
+    ORDER BY p.id
+    FOR UPDATE OF p
+),
+taken AS (
+    UPDATE products p SET stock_quantity = p.stock_quantity - l.quantity
+    FROM locked l
+    WHERE p.id = l.id AND (SELECT count(*) FROM locked WHERE stock_quantity >= quantity) = %s
+    RETURNING l.id, l.quantity, l.movement_id
+),
+ledger AS (
+    INSERT INTO stock_movements (id, created_at, updated_at, product_id, delta, reason, order_id, actor_id, note)
+    SELECT t.movement_id, %s, %s, t.id, -t.quantity, %s, %s, %s, '' FROM taken t
+)
+SELECT id, name, stock_quantity, low_stock_threshold FROM locked ORDER BY id
+"""
+
+
+def stock_reserve(*, quantities: Mapping[UUID, int], order: Order, actor: User | None = None) -> list[StockMovement]:
     """Take stock for an order: one ``order_placed`` movement (negative delta) per product.
 
     Runs inside the caller's transaction (the one that writes the order), without a savepoint of
-    its own: that saves two round trips while the product rows are locked, and
-    ``select_for_update`` refuses to run outside a transaction anyway.
+    its own. One statement locks the rows ``FOR UPDATE`` in primary-key order, checks every line,
+    decrements and writes the ledger (``_RESERVE_SQL``), so a hot product's lock is held for that
+    statement and the commit only.
 
-    ``quantities`` must already be summed per product. Pass ``locked`` when the caller already
-    holds the row locks from :func:`stock_lock` in this transaction; otherwise the rows are locked
-    here, in primary-key order. Fails as a whole with 409 ``insufficient_stock`` naming every
-    short product; unknown products are a 404.
+    ``quantities`` must already be summed per product. Fails as a whole with 409
+    ``insufficient_stock`` naming every short product (nothing changed); unknown products are a 404.
     """
-    products = locked if locked is not None else stock_lock(product_ids=quantities.keys())
+    if any(q <= 0 for q in quantities.values()):
+        raise DomainError("Quantities must be positive.", code=InventoryErrorCode.INVALID_QUANTITY, attr="quantity")
+    lines = sorted(quantities.items())
+    movement_ids = {product_id: uuid4() for product_id, _ in lines}
+    params: list[Any] = []
+    for product_id, quantity in lines:
+        params.extend((product_id, quantity, movement_ids[product_id]))
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    params.extend((len(lines), now, now, MovementReason.ORDER_PLACED.value, order.pk, actor_id))
+    values = ", ".join(["(%s::uuid, %s::integer, %s::uuid)"] * len(lines))
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL.format(values=values), params)
+        rows = cursor.fetchall()
+    products = {
+        product_id: Product(pk=product_id, name=name, stock_quantity=stock, low_stock_threshold=threshold)
+        for product_id, name, stock, threshold in rows
+    }
     missing = sorted(str(pid) for pid in quantities if pid not in products)
     if missing:
         raise NotFoundError(
             "Unknown product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND, errors=[{"product_id": p} for p in missing]
         )
-    if any(q <= 0 for q in quantities.values()):
-        raise DomainError("Quantities must be positive.", code=InventoryErrorCode.INVALID_QUANTITY, attr="quantity")
     stock_ensure_available(quantities=quantities, products=products)
-    changes = {product_id: -quantity for product_id, quantity in quantities.items()}
-    return _apply(changes=changes, products=products, reason=MovementReason.ORDER_PLACED, order=order, actor=actor)
+    movements = []
+    crossed_low = []
+    for product_id, quantity in lines:
+        product = products[product_id]
+        before = product.stock_quantity
+        product.stock_quantity = before - quantity
+        if before > product.low_stock_threshold >= product.stock_quantity:
+            crossed_low.append(product)
+        movement = StockMovement(
+            id=movement_ids[product_id],
+            created_at=now,
+            updated_at=now,
+            product=product,
+            delta=-quantity,
+            reason=MovementReason.ORDER_PLACED,
+            order=order,
+            actor=actor,
+        )
+        movement._state.adding = False
+        movements.append(movement)
+    _changed(product_ids=quantities, crossed_low=crossed_low)
+    return movements
 
 
 def stock_release(*, order: Order, reason: str, actor: User | None = None) -> list[StockMovement]:

@@ -22,10 +22,10 @@ from django.utils import timezone
 from catalog.errors import CatalogErrorCode
 from catalog.models import Product
 from core.bounds import column_check
-from core.db import lock_one
+from core.db import insert_together, lock_one
 from core.errors import DomainError, NotFoundError
 from core.logging import bound_from_kwargs, get_logger
-from emails.services import email_enqueue
+from emails.services import email_build, email_enqueue, email_written
 from inventory.errors import InventoryErrorCode
 from inventory.models import MovementReason
 from inventory.services import stock_ensure_available, stock_quantities_sum, stock_release, stock_reserve
@@ -105,34 +105,46 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     total = sum((snapshot[pid].price * quantity for pid, quantity in quantities.items()), Decimal("0.00"))
     column_check(Order, "total_amount", total, attr="total_amount")
 
+    user_id = user.pk
+    order = Order(
+        user_id=user_id,
+        status=OrderStatus.PENDING,
+        total_amount=total,
+        expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+    )
+    placed_items = [
+        OrderItem(order=order, product=snapshot[pid], quantity=quantity, price_at_purchase=snapshot[pid].price)
+        for pid, quantity in sorted(quantities.items())
+    ]
+    event = OrderStatusEvent(
+        order=order, from_status="", to_status=OrderStatus.PENDING, actor_id=user_id, reason=OrderEventReason.PLACED
+    )
+    email = email_build(
+        to=[user.email],
+        template="order_received",
+        context={
+            "order": order,
+            "lines": _email_lines(placed_items),
+            "currency": settings.PAYMENT_CURRENCY,
+            "pay_within_minutes": settings.ORDER_PAYMENT_TIMEOUT_MINUTES,
+        },
+        idempotency_key=f"order-received:{order.pk}",
+    )
     with transaction.atomic():
-        order = Order.objects.create(
-            user=user,
-            status=OrderStatus.PENDING,
-            total_amount=total,
-            expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
-        )
-        placed_items = OrderItem.objects.bulk_create(
-            OrderItem(order=order, product=snapshot[pid], quantity=quantity, price_at_purchase=snapshot[pid].price)
-            for pid, quantity in sorted(quantities.items())
-        )
-        OrderStatusEvent.objects.create(
-            order=order, from_status="", to_status=OrderStatus.PENDING, actor=user, reason=OrderEventReason.PLACED.value
-        )
+        # One statement for the rows nobody else contends for, then one for the product locks, the stock and the
+        # ledger (``stock_reserve``), then the commit.
+        insert_together([order], placed_items, [event], [email])
+        email_written(email)
         stock_reserve(quantities=quantities, order=order, actor=user)
-        email_enqueue(
-            to=[user.email],
-            template="order_received",
-            context={
-                "order": order,
-                "lines": _email_lines(placed_items),
-                "currency": settings.PAYMENT_CURRENCY,
-                "pay_within_minutes": settings.ORDER_PAYMENT_TIMEOUT_MINUTES,
-            },
-            idempotency_key=f"order-received:{order.pk}",
-        )
         transaction.on_commit(lambda: _placed(order))
+    order_items_prefetched(order, placed_items)
     return order
+
+
+def order_items_prefetched(order: Order, items: list[OrderItem]) -> None:
+    """Attach ``items`` as ``order.items.all()`` (what a prefetch would have read), so an order just written is
+    rendered from the objects in hand."""
+    order._prefetched_objects_cache = {Order.items.rel.cache_name: items}  # type: ignore[attr-defined]
 
 
 def _placed(order: Order) -> None:

@@ -19,7 +19,7 @@ from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER
 from checkout.services import checkout_cart_merge_at_login, checkout_cart_place
 from idempotency.services import idempotent_response
 from orders.api.serializers import OrderCreateInputSerializer, OrderSerializer
-from orders.api.views import IDEMPOTENCY_PARAMETER, OrderListView, order_response
+from orders.api.views import IDEMPOTENCY_PARAMETER, OrderListView
 from orders.services import order_place
 
 
@@ -95,4 +95,5 @@ class OrderListCreateView(OrderListView):
             order = checkout_cart_place(user=user)
         else:
             order = order_place(user=user, items=serializer.validated_data["items"])
-        return order_response(user=user, order=order, status_code=status.HTTP_201_CREATED)
+        # Rendered from the objects ``order_place`` wrote (items attached): no re-read.
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
