@@ -370,7 +370,8 @@ SESSION_CACHE_ALIAS = "sessions"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: an unauthenticated request gets 401 with WWW-Authenticate, not 403.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, with the user and its revocation check from a Redis-cached auth state (docs/security.md).
+        "accounts.authentication.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -464,6 +465,9 @@ SIMPLE_JWT = {
     # refresh endpoint: any password change (API, reset, admin) ends every access and refresh token issued before.
     "CHECK_REVOKE_TOKEN": True,
 }
+# How long a user's cached auth state may be used (accounts.authentication): every change to the user drops it at
+# once; this bounds only a change made while Redis was unreachable.
+AUTH_STATE_CACHE_SECONDS = env.int("AUTH_STATE_CACHE_SECONDS", default=60)
 
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ ORDERS = "/api/v1/orders/"
 # Product snapshot, BEGIN, one INSERT (order, items, status event, e-mail), one statement (lock, check, decrement,
 # ledger), COMMIT; the Idempotency-Key adds its claim and its stored response; the user row is read only on the
 # first request of a cold auth cache.
-WITHOUT_KEY = 6
-WITH_KEY = 8
+WITHOUT_KEY = 5
+WITH_KEY = 7
 
 
 @pytest.fixture(autouse=True)
