@@ -1,11 +1,16 @@
-"""Hot-item order placement vs. the physical ceiling of one hot row, measured in the same run.
+"""Hot-item order placement vs. the physical ceiling of one hot row and vs. the authenticated write floor, measured
+in the same run.
 
 1. Baseline: ``pgbench`` at N clients running ``UPDATE products SET stock_quantity = stock_quantity - 1
    WHERE id = <baseline product>`` (a bench-only product whose stock is put back to its ledger sum after).
-2. Orders: ``wrk`` at N connections sending ``POST /api/v1/orders/`` for one unit of one hot product
-   to a real gunicorn + uvicorn server started here.
-Prints both TPS and their ratio, checks 0 oversold / ledger reconciled / 0 deadlocks, and writes
-``bench/results/orders.md``.
+2. Write floor: ``wrk`` at N connections sending ``POST /bench/write-floor/`` (bench/urls.py: the same JWT
+   authentication, permission and throttles, one row inserted in a transaction) to a real gunicorn + uvicorn server
+   started here.
+3. Orders: ``wrk`` at N connections sending ``POST /api/v1/orders/`` for one unit of one hot product to the same
+   server.
+Prints the TPS, placement ÷ write floor (target >= 0.5) and placement ÷ pgbench, the server CPU per request and the
+SQL statements per request of both, checks 0 oversold / ledger reconciled / 0 deadlocks / 0 errors, and writes
+``bench/results/orders.md``. ``BENCH_PORTS=first-last`` keeps the server on a port range.
 
 Usage: DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/orders.py [--clients 32] [--seconds 20]
 """
@@ -13,11 +18,11 @@ Usage: DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/orders.py [--client
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,18 +36,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, server_cpu_seconds  # noqa: E402
+
+FLOOR_PATH = "/bench/write-floor/"
+ORDERS_PATH = "/api/v1/orders/"
+
 SERVER_ENV = {
     # Production-like: DEBUG off, persistent DB connections, throttles on with unreachable limits.
     "DJANGO_SETTINGS_MODULE": "config.settings.bench",
     "JWT_ACCESS_MINUTES": "120",
     "GUNICORN_ACCESSLOG": "/dev/null",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -120,10 +124,10 @@ def run_pgbench(*, product_id: str, clients: int, seconds: int) -> float:
     return float(match.group(1))
 
 
-def run_wrk(*, port: int, token: str, product_id: str, clients: int, seconds: int) -> dict[str, float]:
+def run_wrk(*, port: int, token: str, path: str, body: str, clients: int, seconds: int) -> dict[str, float]:
     lua = (
         'wrk.method = "POST"\n'
-        f'wrk.body = \'{{"items": [{{"product_id": "{product_id}", "quantity": 1}}]}}\'\n'
+        f"wrk.body = '{body}'\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
         "done = function(summary, latency, requests)\n"
@@ -146,16 +150,18 @@ def run_wrk(*, port: int, token: str, product_id: str, clients: int, seconds: in
         "30s",
         "-s",
         script.name,
-        f"http://127.0.0.1:{port}/api/v1/orders/",
+        f"http://127.0.0.1:{port}{path}",
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "p50_ms": int(re.search(r"P50 (\d+)", output).group(1)) / 1000,  # type: ignore[union-attr]
         "p95_ms": int(re.search(r"P95 (\d+)", output).group(1)) / 1000,  # type: ignore[union-attr]
         "p99_ms": int(re.search(r"P99 (\d+)", output).group(1)) / 1000,  # type: ignore[union-attr]
         "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "socket_errors": float(sum(int(n) for n in socket_errors.groups())) if socket_errors else 0.0,
         "requests": float(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
     }
 
@@ -180,7 +186,9 @@ def main() -> None:
     from django.db import connection
     from rest_framework_simplejwt.tokens import RefreshToken
 
+    from bench.urls import WRITE_FLOOR_KEY_PREFIX
     from catalog.models import Product
+    from idempotency.models import IdempotencyKey
     from inventory.selectors import inventory_mismatches
     from orders.management.commands.stress_orders import (
         deadlock_count,
@@ -207,50 +215,103 @@ def main() -> None:
         )
     connection.close()
 
+    order_body = json.dumps({"items": [{"product_id": str(hot.pk), "quantity": 1}]})
+    statements = {
+        "write floor": statements_per_request(token=token, path=FLOOR_PATH, body="{}"),
+        "order placement": statements_per_request(token=token, path=ORDERS_PATH, body=order_body),
+    }
+    connection.close()
+
     port = free_port()
     server = start_server(port, args.workers)
+    runs: dict[str, dict[str, float]] = {}
     try:
-        print(f"orders: {args.clients} connections x {args.seconds}s, {args.workers} workers ...", flush=True)
         deadlocks_before = deadlock_count()
+        placed_before = OrderItem.objects.filter(product=hot).count()
+        stock_before = Product.objects.get(pk=hot.pk).stock_quantity
         connection.close()
-        started = time.perf_counter()
-        wrk = run_wrk(port=port, token=token, product_id=str(hot.pk), clients=args.clients, seconds=args.seconds)
-        elapsed = time.perf_counter() - started
+        for name, path, body in (("write floor", FLOOR_PATH, "{}"), ("order placement", ORDERS_PATH, order_body)):
+            print(f"{name}: {args.clients} connections x {args.seconds}s, {args.workers} workers ...", flush=True)
+            cpu_before = server_cpu_seconds(port)
+            started = time.perf_counter()
+            run = run_wrk(port=port, token=token, path=path, body=body, clients=args.clients, seconds=args.seconds)
+            run["elapsed"] = time.perf_counter() - started
+            run["cpu_ms"] = (server_cpu_seconds(port) - cpu_before) * 1000 / max(run["requests"], 1)
+            runs[name] = run
     finally:
         stop_server(server)
 
-    placed = OrderItem.objects.filter(product=hot).count()
+    placed = OrderItem.objects.filter(product=hot).count() - placed_before
     final_stock = Product.objects.get(pk=hot.pk).stock_quantity
-    oversold = max(0, (stock - final_stock) - placed)
+    oversold = max(0, (stock_before - final_stock) - placed)
     deadlocks = deadlock_count() - deadlocks_before
     reconciled = not inventory_mismatches(product_ids=[hot.pk, baseline.pk])
-    orders_tps = placed / elapsed
-    ratio = orders_tps / pgbench_tps if pgbench_tps else 0.0
+    floor, orders = runs["write floor"], runs["order placement"]
+    floor_tps = floor["requests"] / floor["elapsed"]
+    orders_tps = placed / orders["elapsed"]
+    errors = int(sum(run["non_2xx"] + run["socket_errors"] for run in runs.values()))
+    ratio = orders_tps / floor_tps if floor_tps else 0.0
+    pg_ratio = orders_tps / pgbench_tps if pgbench_tps else 0.0
+    IdempotencyKey.objects.filter(key__startswith=WRITE_FLOOR_KEY_PREFIX).delete()
+
+    def mark(ok: bool) -> str:
+        return "✅" if ok else "❌"
 
     rows = [
         ("pgbench hot-row UPDATE TPS", f"{pgbench_tps:,.0f}"),
+        ("authenticated write floor req/s", f"{floor_tps:,.1f}"),
         ("order placement TPS (HTTP, hot item)", f"{orders_tps:,.1f}"),
-        ("ratio (target >= 0.5)", f"{ratio:.3f}"),
+        ("**placement ÷ write floor** (target >= 0.5)", f"**{ratio:.2f}** {mark(ratio >= 0.5)}"),
+        ("placement ÷ pgbench hot row", f"{pg_ratio:.3f}"),
+        ("server CPU per request: write floor / placement", f"{floor['cpu_ms']:.2f} / {orders['cpu_ms']:.2f} ms"),
+        (
+            "SQL statements per request: write floor / placement",
+            f"{statements['write floor']} / {statements['order placement']}",
+        ),
         ("orders placed", f"{placed:,}"),
-        ("non-2xx responses", f"{wrk['non_2xx']:.0f}"),
-        ("oversold units", str(oversold)),
-        ("deadlocks", str(deadlocks)),
-        ("ledger reconciled", "yes" if reconciled else "NO"),
-        ("latency p50 / p95 / p99", f"{wrk['p50_ms']:.1f} / {wrk['p95_ms']:.1f} / {wrk['p99_ms']:.1f} ms"),
+        ("errors (non-2xx + socket), both runs", f"{errors} {mark(errors == 0)}"),
+        ("oversold units", f"{oversold} {mark(oversold == 0)}"),
+        ("deadlocks", f"{deadlocks} {mark(deadlocks == 0)}"),
+        ("ledger reconciled", "yes ✅" if reconciled else "NO ❌"),
+        ("write floor latency p50 / p95 / p99", _latency(floor)),
+        ("placement latency p50 / p95 / p99", _latency(orders)),
     ]
     table = "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    notes = RESULTS / "orders-notes.md"
     (RESULTS / "orders.md").write_text(
-        "# Hot-item order placement vs. one hot row\n\n"
+        "# Hot-item order placement vs. the authenticated write floor and one hot row\n\n"
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs: {args.clients} clients, "
         f"{args.seconds}s each, server = gunicorn + {args.workers} uvicorn workers (`config.settings.bench`), "
-        "load by `wrk`, baseline by `pgbench` on the same PostgreSQL.\n\n"
-        f"{table}\n"
+        "load by `wrk`, baseline by `pgbench` on the same PostgreSQL. The write floor is `POST /bench/write-floor/` "
+        "(bench/urls.py): the same JWT authentication, permission and throttles, one row inserted in a "
+        "transaction. Server CPU is the gunicorn processes' user + system time over the run; PostgreSQL's is not "
+        "in it. Statements are counted in process through the same URLs (warm auth state).\n\n"
+        f"{table}\n" + (f"\n{notes.read_text()}" if notes.exists() else "")
     )
     print(f"wrote {RESULTS / 'orders.md'}")
-    if oversold or deadlocks or not reconciled:
+    if oversold or deadlocks or errors or not reconciled:
         raise SystemExit(1)
+
+
+def _latency(run: dict[str, float]) -> str:
+    return f"{run['p50_ms']:.1f} / {run['p95_ms']:.1f} / {run['p99_ms']:.1f} ms"
+
+
+def statements_per_request(*, token: str, path: str, body: str) -> int:
+    """SQL statements of one request through the real URLs and middleware, in this process (auth state warm)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.get("/api/v1/auth/me/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, body, content_type="application/json")
+    if response.status_code != 201:
+        raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+    return len(queries.captured_queries)
 
 
 if __name__ == "__main__":
