@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.errors import CatalogErrorCode
-from catalog.models import Product
+from catalog.selectors import product_snapshots
 from core.bounds import column_check
 from core.db import insert_together, lock_one
 from core.errors import DomainError, NotFoundError
@@ -87,12 +87,7 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
     if any(quantity <= 0 for quantity in quantities.values()):
         raise DomainError("Quantities must be positive.", code=InventoryErrorCode.INVALID_QUANTITY, attr="items")
 
-    snapshot = {
-        product.pk: product
-        for product in Product.objects.filter(pk__in=list(quantities)).only(
-            "id", "name", "price", "is_active", "stock_quantity"
-        )
-    }
+    snapshot = product_snapshots(product_ids=list(quantities))
     unavailable = sorted(pid for pid in quantities if pid not in snapshot or not snapshot[pid].is_active)
     if unavailable:
         raise DomainError(

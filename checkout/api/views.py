@@ -18,7 +18,7 @@ from carts.api.serializers import CartMergeSerializer
 from carts.api.views import CART_TOKEN_HEADER, CART_TOKEN_PARAMETER
 from checkout.services import checkout_cart_merge_at_login, checkout_cart_place
 from idempotency.services import idempotent_response
-from orders.api.serializers import OrderCreateInputSerializer, OrderSerializer
+from orders.api.serializers import OrderCreateInputSerializer, OrderSerializer, order_data
 from orders.api.views import IDEMPOTENCY_PARAMETER, OrderListView
 from orders.services import order_place
 
@@ -96,4 +96,4 @@ class OrderListCreateView(OrderListView):
         else:
             order = order_place(user=user, items=serializer.validated_data["items"])
         # Rendered from the objects ``order_place`` wrote (items attached): no re-read.
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_data(order), status=status.HTTP_201_CREATED)

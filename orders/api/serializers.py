@@ -61,3 +61,35 @@ class OrderStatusInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class OrderCancelInputSerializer(StrictFieldsMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+
+
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+_TIME = serializers.DateTimeField()
+
+
+def _time(value: Any) -> Any:
+    return None if value is None else _TIME.to_representation(value)
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    """``OrderSerializer``'s body (same keys, order and formats) for an order whose items and their products are in
+    hand, without building a ModelSerializer per response: order placement answers through here, and
+    ``tests/orders/test_statement_counts.py`` proves it equals the detail's body."""
+    return {
+        "id": str(order.pk),
+        "user_id": str(order.user_id),
+        "status": str(order.status),
+        "total_amount": _MONEY.to_representation(order.total_amount),
+        "items": [
+            {
+                "product_id": str(item.product_id),
+                "name": item.product.name,
+                "quantity": item.quantity,
+                "price_at_purchase": _MONEY.to_representation(item.price_at_purchase),
+            }
+            for item in order.items.all()
+        ],
+        "expires_at": _time(order.expires_at),
+        "created_at": _time(order.created_at),
+        "updated_at": _time(order.updated_at),
+    }
