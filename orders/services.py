@@ -69,11 +69,14 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
 
     Refuses unknown or inactive products (400 ``product_unavailable``) and short lines (409
     ``insufficient_stock``, every short product listed). Then writes the order, its items at the
-    current prices and the ``PENDING`` status event, and only then locks the product rows in
-    primary-key order, re-checks every line and decrements with ``F()`` plus one ledger row each.
+    current prices, the ``PENDING`` status event and the customer's e-mail in one statement
+    (``core.db.insert_together``), and only then locks the product rows in primary-key order,
+    re-checks every line, decrements and writes one ledger row each, in one statement
+    (``inventory.services.stock_reserve``). The returned order carries its items (``order.items.all()``
+    answers without a query), so the response is built from what was written.
 
-    The rows that do not conflict (order, items, event) are written *before* the product locks are
-    taken, so a hot product stays locked only for lock, check, update, ledger insert and commit.
+    The rows that do not conflict (order, items, event, e-mail) are written *before* the product locks
+    are taken, so a hot product stays locked only for lock, check, update, ledger insert and commit.
     The early stock check reads committed data without locks: refusing on it is exactly what the
     order would have got a moment earlier, and the authoritative check is repeated under the lock.
     """
