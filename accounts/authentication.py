@@ -13,6 +13,9 @@ state*: the row's fields but the password, plus the digest of the password hash 
 * Redis unreachable: the row is read from PostgreSQL on every request (fail safe, never open). A bump that could
   not reach Redis is bounded by the state's TTL.
 
+A token the state refuses (unknown or inactive user, changed password) is decided again by simplejwt on the row,
+so refusals answer simplejwt's own errors and codes.
+
 ``request.user`` is a real ``User`` built from the state with ``password`` and ``last_login`` deferred: a view that
 reads them loads them (one query); ``save()`` writes only the loaded fields.
 """
@@ -31,7 +34,7 @@ from django_redis import get_redis_connection
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from redis.exceptions import RedisError
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
@@ -147,14 +150,16 @@ class CachedJWTAuthentication(JWTAuthentication):
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
         found = auth_state_get(user_id)
-        if found is None:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
-        user, digest = found
-        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
-        if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) != digest:
-            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
-        return user
+        if found is not None:
+            user, digest = found
+            active = user.is_active or not api_settings.CHECK_USER_IS_ACTIVE
+            current = (
+                not api_settings.CHECK_REVOKE_TOKEN or validated_token.get(api_settings.REVOKE_TOKEN_CLAIM) == digest
+            )
+            if active and current:
+                return user
+        # A refusal (rare) is decided on the row, by simplejwt itself: its errors and codes, exactly.
+        return super().get_user(validated_token)  # type: ignore[return-value]
 
 
 class CachedJWTScheme(SimpleJWTScheme):

@@ -4,7 +4,8 @@ Locking protocol (what keeps concurrent orders from overselling or deadlocking):
 that changes several products locks their rows with ``SELECT ... FOR UPDATE`` in primary-key order
 inside the caller's transaction, checks, then decrements/increments with ``F()`` so the database
 does the arithmetic on the locked row. Order placement (``stock_reserve``) does the same in a single
-statement: the lock in primary-key order, the check, the decrement and the ledger rows. The ``stock_quantity >= 0`` CHECK is the last line of defence.
+statement: the lock in primary-key order, the check, the decrement and the ledger rows. The
+``stock_quantity >= 0`` CHECK is the last line of defence.
 """
 
 from __future__ import annotations
