@@ -12,7 +12,7 @@ Prints the TPS, placement ÷ write floor (target >= 0.5) and placement ÷ pgbenc
 SQL statements per request of both, checks 0 oversold / ledger reconciled / 0 deadlocks / 0 errors, and writes
 ``bench/results/orders.md``. ``BENCH_PORTS=first-last`` keeps the server on a port range.
 
-Usage: DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/orders.py [--clients 32] [--seconds 20]
+Usage: DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/orders.py [--clients 32] [--seconds 10] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def run_wrk(*, port: int, token: str, path: str, body: str, clients: int, second
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=20, help="per run; each round runs the floor and placement")
+    parser.add_argument("--seconds", type=int, default=10, help="per run; each round runs the floor and placement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (the machine's load shifts)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
     args = parser.parse_args()
