@@ -115,7 +115,11 @@ def order_place(*, user: User, items: Sequence[Mapping[str, Any]]) -> Order:
         for pid, quantity in sorted(quantities.items())
     ]
     event = OrderStatusEvent(
-        order=order, from_status="", to_status=OrderStatus.PENDING, actor_id=user_id, reason=OrderEventReason.PLACED
+        order=order,
+        from_status="",
+        to_status=OrderStatus.PENDING,
+        actor_id=user_id,
+        reason=OrderEventReason.PLACED.value,
     )
     email = email_build(
         to=[user.email],

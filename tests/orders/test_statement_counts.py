@@ -12,6 +12,7 @@ from accounts.models import User
 from catalog.models import Product
 from inventory.models import StockMovement
 from orders.models import Order, OrderStatusEvent
+from orders.services import OrderEventReason
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,9 @@ def test_order_without_key(customer_client: APIClient, django_assert_max_num_que
     assert response.status_code == 201, response.content
     order = Order.objects.get(pk=response.data["id"])
     assert order.items.count() == 3
-    assert OrderStatusEvent.objects.filter(order=order).count() == 1
+    assert list(OrderStatusEvent.objects.filter(order=order).values_list("reason", flat=True)) == [
+        OrderEventReason.PLACED.value
+    ]
     assert StockMovement.objects.filter(order=order, delta=-1).count() == 3
     assert sorted(Product.objects.filter(pk__in=[p.pk for p in products]).values_list("stock_quantity", flat=True)) == [
         9,
