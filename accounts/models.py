@@ -2,7 +2,7 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -15,7 +15,31 @@ class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
 
 
-class UserManager(BaseUserManager["User"]):
+# Fields the cached auth state (``accounts.authentication``) does not keep: changing only these leaves it valid.
+AUTH_STATE_IGNORED_FIELDS = frozenset({"last_login"})
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def update(self, **kwargs: Any) -> int:
+        """``UPDATE`` as Django does it, and the cached auth state of every user it changes dropped.
+
+        A bulk update sends no ``post_save``, so without this a deactivation or a role change written with
+        ``User.objects.filter(...).update(...)`` (or ``bulk_update``, which calls it) would leave the old state
+        cached for up to ``AUTH_STATE_CACHE_SECONDS``. The rows are locked while their ids are read, so the ids are
+        exactly the rows the ``UPDATE`` changes."""
+        if set(kwargs) <= AUTH_STATE_IGNORED_FIELDS:
+            return super().update(**kwargs)
+        from accounts.authentication import auth_state_invalidate  # here: it imports this module
+
+        with transaction.atomic(using=self.db):
+            ids = list(self.select_for_update().values_list("pk", flat=True))
+            changed = super().update(**kwargs)
+            for user_id in ids:
+                auth_state_invalidate(user_id)
+        return changed
+
+
+class UserManager(BaseUserManager["User"].from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> "User":

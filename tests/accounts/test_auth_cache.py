@@ -93,6 +93,33 @@ def test_role_change_takes_effect_at_once(admin_client_api: APIClient) -> None:
     assert client.get(LOW_STOCK).status_code == 403
 
 
+def test_a_bulk_update_deactivating_users_refuses_their_next_request(
+    customer: User, customer_client: APIClient
+) -> None:
+    other = UserFactory.create()
+    other_client = client_for(other)
+    assert customer_client.get(ME).status_code == 200
+    assert other_client.get(ME).status_code == 200
+    assert User.objects.filter(pk__in=[customer.pk, other.pk]).update(is_active=False) == 2
+    assert customer_client.get(ME).status_code == 401
+    assert other_client.get(ME).status_code == 401
+
+
+def test_bulk_update_of_a_role_takes_effect_at_once(customer: User, customer_client: APIClient) -> None:
+    assert customer_client.get(LOW_STOCK).status_code == 403
+    customer.role = Role.MANAGER
+    User.objects.bulk_update([customer], ["role"])
+    assert customer_client.get(LOW_STOCK).status_code == 200
+
+
+def test_a_bulk_update_of_last_login_keeps_the_state(customer: User, customer_client: APIClient) -> None:
+    customer_client.get(ME)
+    with CaptureQueriesContext(connection) as queries:
+        User.objects.filter(pk=customer.pk).update(last_login=customer.date_joined)
+        customer_client.get(ME)
+    assert len(_user_reads(queries)) == 0
+
+
 def test_a_log_in_does_not_drop_the_state(customer: User) -> None:
     customer.save(update_fields=["last_login"])
     client = client_for(customer)
