@@ -113,6 +113,43 @@ def _key(name: str, side: str) -> str:
     return f"{name}, traces and error reports code absent" if side == ABSENT else f"{name}, metrics {side}"
 
 
+def _servers(stack: ExitStack, *, workers: int, first_port: int | None) -> dict[str, str]:
+    """The three servers of a round: metrics on, metrics off, and traces/error reports code absent (metrics on)."""
+    bases = {
+        side: _server(
+            stack, metrics=side == "on", workers=workers, port=None if first_port is None else first_port + index
+        )
+        for index, side in enumerate(SIDES)
+    }
+    bases[ABSENT] = _server(
+        stack,
+        metrics=True,
+        workers=workers,
+        port=None if first_port is None else first_port + len(SIDES),
+        app=ABSENT_APP,
+    )
+    return bases
+
+
+def _scenario_groups(bases: dict[str, str], product_id: str) -> dict[str, list[tuple[str, str, str]]]:
+    """``{scenario: [(scenario, side, url)...]}``: the floor on every server, the cached detail (warmed) on two."""
+    scenarios = []
+    for side, base in bases.items():
+        if side == ABSENT:
+            scenarios.append(("floor", side, f"{base}/bench/floor/"))
+            continue
+        detail = f"{base}/api/v1/products/{product_id}/"
+        fetch(detail)  # fill the cache
+        status, headers, _ = fetch(detail)
+        if status != 200 or headers.get("X-Cache") != "HIT":
+            raise SystemExit(f"cache not warm for {detail}: {status} {headers}")
+        scenarios += [("floor", side, f"{base}/bench/floor/"), ("cached detail", side, detail)]
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for scenario in scenarios:
+        groups.setdefault(scenario[0], []).append(scenario)  # floor: on, off, absent; detail: on, off
+    return groups
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--products", type=int, default=100_000)
@@ -132,38 +169,12 @@ def main() -> None:
     first_port = int(os.environ["BENCH_PORT"]) if os.environ.get("BENCH_PORT") else None
     runs: dict[str, list[WrkResult]] = {}
     cpu_ms: dict[str, list[float]] = {}
-    with ExitStack() as stack:
-        bases = {
-            side: _server(
-                stack,
-                metrics=side == "on",
-                workers=args.workers,
-                port=None if first_port is None else first_port + index,
-            )
-            for index, side in enumerate(SIDES)
-        }
-        bases[ABSENT] = _server(
-            stack,
-            metrics=True,
-            workers=args.workers,
-            port=None if first_port is None else first_port + len(SIDES),
-            app=ABSENT_APP,
-        )
-        scenarios = []
-        for side, base in bases.items():
-            if side == ABSENT:
-                scenarios.append(("floor", side, f"{base}/bench/floor/"))
-                continue
-            detail = f"{base}/api/v1/products/{product_id}/"
-            fetch(detail)  # fill the cache
-            status, headers, _ = fetch(detail)
-            if status != 200 or headers.get("X-Cache") != "HIT":
-                raise SystemExit(f"cache not warm for {detail}: {status} {headers}")
-            scenarios += [("floor", side, f"{base}/bench/floor/"), ("cached detail", side, detail)]
-        groups: dict[str, list[tuple[str, str, str]]] = {}
-        for scenario in scenarios:
-            groups.setdefault(scenario[0], []).append(scenario)  # floor: on, off, absent; detail: on, off
-        for round_index in range(args.rounds):
+    for round_index in range(args.rounds):
+        # Fresh servers every round: whatever one process is faster or slower by (its place in memory, its hash
+        # seed) is drawn again each round instead of following one side through the whole run.
+        with ExitStack() as stack:
+            bases = _servers(stack, workers=args.workers, first_port=first_port)
+            groups = _scenario_groups(bases, product_id)
             # Each round starts each group with another side: no side always runs first (after a warm machine).
             ordered = [
                 scenario
@@ -172,7 +183,7 @@ def main() -> None:
             ]
             for name, side, url in ordered:
                 key = _key(name, side)
-                print(f"→ {key}", flush=True)
+                print(f"→ round {round_index + 1}: {key}", flush=True)
                 port = int(bases[side].rsplit(":", 1)[1])
                 before = server_cpu_seconds(port)
                 result = run_wrk(key, url, connections=args.connections, duration_s=args.duration)
@@ -197,7 +208,8 @@ def main() -> None:
         f"# Metrics cost: METRICS_ENABLED on vs off, {args.connections} connections, {args.workers} workers",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; three servers of the same "
-        f"configuration side by side, {args.rounds} interleaved rounds (each starting with another side) of "
+        f"configuration side by side, started afresh for each of {args.rounds} interleaved rounds (each starting "
+        f"with another side) of "
         f"{args.duration} s per scenario (after a 2 s warm-up each), median round per row.",
         "",
         "| scenario | req/s on | req/s off | throughput cost | CPU/request on (ms) | off (ms) | CPU cost "
