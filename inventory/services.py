@@ -96,11 +96,17 @@ def _apply(
         movements.append(
             StockMovement(product=product, delta=delta, reason=reason, order=order, actor=actor, note=note)
         )
-        if before > product.low_stock_threshold >= product.stock_quantity:
+        if _crossed_low(before=before, product=product):
             crossed_low.append(product)
     created = StockMovement.objects.bulk_create(movements)
     _changed(product_ids=changes, crossed_low=crossed_low)
     return created
+
+
+def _crossed_low(*, before: int, product: Product) -> bool:
+    """The change that brought ``product`` from ``before`` to its ``stock_quantity`` took it to or under its
+    low-stock threshold (the managers are told once, when it crosses)."""
+    return before > product.low_stock_threshold >= product.stock_quantity
 
 
 def _changed(*, product_ids: Iterable[UUID], crossed_low: list[Product]) -> None:
@@ -203,7 +209,7 @@ def stock_reserve(*, quantities: Mapping[UUID, int], order: Order, actor: User |
         product = products[product_id]
         before = product.stock_quantity
         product.stock_quantity = before - quantity
-        if before > product.low_stock_threshold >= product.stock_quantity:
+        if _crossed_low(before=before, product=product):
             crossed_low.append(product)
         movement = StockMovement(
             id=movement_ids[product_id],
