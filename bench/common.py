@@ -50,20 +50,26 @@ def free_port(offset: int = 0) -> int:
     if os.environ.get("BENCH_PORT"):
         return int(os.environ["BENCH_PORT"]) + offset
     if os.environ.get("BENCH_PORTS"):
-        first, _, last = os.environ["BENCH_PORTS"].partition("-")
-        ports = range(int(first), int(last or first) + 1)
-        for _ in ports:
-            port = ports[next(_ports_given) % len(ports)]
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
+        return free_port_in(os.environ["BENCH_PORTS"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_port_in(span: str) -> int:
+    """A free port of ``span`` (``first-last``); each call moves on, so two servers starting together never pick
+    the same one."""
+    first, _, last = span.partition("-")
+    ports = range(int(first), int(last or first) + 1)
+    for _ in ports:
+        port = ports[next(_ports_given) % len(ports)]
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {span}")
 
 
 def django_setup(settings_module: str = "config.settings.bench") -> None:

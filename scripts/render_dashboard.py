@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port_in  # noqa: E402  (the project root is on sys.path from here)
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "shop.json"
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
@@ -89,15 +90,7 @@ COLOURS = [
 
 
 def free_port() -> int:
-    first, _, last = os.environ.get("RENDER_PORTS", "18150-18169").partition("-")
-    for port in range(int(first), int(last or first) + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port in RENDER_PORTS")
+    return free_port_in(os.environ.get("RENDER_PORTS", "18150-18169"))
 
 
 def wait_until(url: str, process: subprocess.Popen[bytes], headers: dict[str, str] | None = None) -> None:
@@ -197,22 +190,22 @@ class Shop:
         active = Product.objects.filter(is_active=True).order_by("id")[:50]
         self.products = [str(product.pk) for product in active]
         category = Category.objects.filter(is_active=True).order_by("id")[0]
-        orderable = []
-        for index in range(10):
-            product = Product.objects.create(
-                name=f"Best seller {index}", slug=f"best-seller-{index}", price=Decimal("29.00"), category=category
-            )
-            stock_initialize(product=product, quantity=100_000)
-            orderable.append(str(product.pk))
-        self.orderable = orderable
-        scarce = []
-        for index in range(4):
-            product = Product.objects.create(
-                name=f"Last pieces {index}", slug=f"last-pieces-{index}", price=Decimal("19.00"), category=category
-            )
-            stock_initialize(product=product, quantity=3)
-            scarce.append(str(product.pk))
-        self.scarce = scarce
+
+        def stocked(name: str, count: int, price: str, quantity: int) -> list[str]:
+            ids = []
+            for index in range(count):
+                product = Product.objects.create(
+                    name=f"{name} {index}",
+                    slug=f"{name.lower().replace(' ', '-')}-{index}",
+                    price=Decimal(price),
+                    category=category,
+                )
+                stock_initialize(product=product, quantity=quantity)
+                ids.append(str(product.pk))
+            return ids
+
+        self.orderable = stocked("Best seller", 10, "29.00", 100_000)
+        self.scarce = stocked("Last pieces", 4, "19.00", 3)
         retired = Product.objects.create(
             name="Retired item", slug="retired-item", price=Decimal("5.00"), category=category, is_active=False
         )
