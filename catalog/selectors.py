@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
 from django.db.models import Count, F, QuerySet, Window
 from django.http import QueryDict
 from django_cte import CTE, with_cte
@@ -146,8 +147,6 @@ def product_snapshots(*, product_ids: list[UUID]) -> dict[UUID, Product]:
     One plain statement built without the ORM's query compiler: it is on every order's path, where compiling the
     equivalent queryset cost more CPU than the query itself. Unknown ids are absent.
     """
-    from django.db import connection
-
     columns = ", ".join(connection.ops.quote_name(name) for name in _SNAPSHOT_FIELDS)  # attname == column here
     with connection.cursor() as cursor:
         cursor.execute(

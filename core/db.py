@@ -37,7 +37,7 @@ def _insert_sql(rows: Sequence[Model], connection: BaseDatabaseWrapper) -> tuple
         params.extend(field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
     columns = ", ".join(quote(field.column) for field in fields)
-    # Only quoted identifiers and placeholders are formatted in; every value is a parameter.
+    # Only quoted identifiers and %s markers are formatted in; every value is passed as a query parameter.
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}", params  # noqa: S608
 
 
