@@ -97,14 +97,17 @@ def test_sentinel_wires_every_redis_role_through_the_master_set() -> None:
 
 @pytest.fixture
 def sentinel(tmp_path: Path) -> Iterator[int]:
-    """A real Redis master and one Sentinel watching it (as set ``shop``), on ports of this worker's range."""
+    """A real Redis master and one Sentinel watching it (as set ``shop``), on ports of this worker's range.
+
+    Nothing here fails over, so the Sentinel waits 5 s before it calls the master down: with a shorter wait a busy
+    machine made it flag the master subjectively down mid-test, and redis-py then finds no master."""
     if not shutil.which("redis-sentinel"):
         pytest.skip("redis-sentinel is not installed")
     master_port, sentinel_port = worker_port(), worker_port()
     config = tmp_path / "sentinel.conf"
     config.write_text(
         f"port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-        f"sentinel monitor shop 127.0.0.1 {master_port} 1\nsentinel down-after-milliseconds shop 1000\n"
+        f"sentinel monitor shop 127.0.0.1 {master_port} 1\nsentinel down-after-milliseconds shop 5000\n"
     )
     master = subprocess.Popen(
         ["redis-server", "--port", str(master_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -115,7 +118,9 @@ def sentinel(tmp_path: Path) -> Iterator[int]:
         for _ in range(100):
             try:
                 with redis.Redis(port=sentinel_port, socket_timeout=0.5) as client:
-                    if client.sentinel_get_master_addr_by_name("shop"):
+                    # As redis-py's discovery requires: seen as a master and not down.
+                    state = client.sentinel_master("shop")
+                    if state.get("is_master") and not state.get("is_sdown") and not state.get("is_odown"):
                         break
             except redis.RedisError:
                 pass
